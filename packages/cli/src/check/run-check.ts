@@ -1,0 +1,132 @@
+// `trunkflow check`: gather facts from git, evaluate the rules, return findings and facts.
+import { resolve } from 'node:path';
+import {
+  evaluate,
+  type Finding,
+  isPassing,
+  neededFacts,
+  type PolicyFacts,
+  type TrunkflowConfig,
+} from '@trunkflow/core';
+import { GitError, gatherChangeFacts, RefNotFoundError, runGit } from '@trunkflow/git';
+import { UsageError } from '../errors.js';
+import { readBaseline, readCoverageReports } from './coverage-input.js';
+import type { PullRequestEvent } from './github-event.js';
+
+export interface CheckInput {
+  repoRoot: string;
+  config: TrunkflowConfig;
+  now: string;
+  base?: string;
+  head?: string;
+  title?: string;
+  body?: string | null;
+  coverage: readonly string[];
+  baseline?: string;
+  event: PullRequestEvent | null;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  findings: Finding[];
+  facts: Record<string, unknown>;
+}
+
+const TWO_DAYS_MS = 2 * 86_400_000;
+
+/** Finds the work tree's root, or explains that a git repository is needed. */
+export async function findRepoRoot(cwd: string): Promise<string> {
+  try {
+    return (await runGit(['rev-parse', '--show-toplevel'], { cwd })).trim();
+  } catch (error) {
+    if (error instanceof GitError && error.exitCode !== null) {
+      throw new UsageError(`${cwd} is not inside a git work tree: run trunkflow check from a clone of your repository`);
+    }
+    throw error;
+  }
+}
+
+async function currentBranch(repoRoot: string): Promise<string | null> {
+  const name = (await runGit(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: repoRoot, okExitCodes: [128] })).trim();
+  return name === '' || name === 'HEAD' ? null : name;
+}
+
+/** The trunk to compare with: the local branch when it exists, else its remote-tracking copy. */
+async function defaultBase(repoRoot: string, trunk: string): Promise<string> {
+  const local = await runGit(['rev-parse', '--verify', '--quiet', `refs/heads/${trunk}`], {
+    cwd: repoRoot,
+    okExitCodes: [1],
+  });
+  return local.trim() !== '' ? trunk : `origin/${trunk}`;
+}
+
+export async function runCheck(input: CheckInput): Promise<CheckResult> {
+  const { config, repoRoot, event } = input;
+  const base = input.base ?? event?.baseSha ?? (await defaultBase(repoRoot, config.trunk));
+  const head = input.head ?? event?.headSha ?? 'HEAD';
+  const needs = neededFacts(config);
+  const coverageEnabled = needs.has('coverage');
+  const reportPaths =
+    input.coverage.length > 0 ? input.coverage : config.rules.coverage.reports.map((p) => resolve(repoRoot, p));
+  if (reportPaths.length === 0) needs.delete('coverage');
+
+  let gathered: Awaited<ReturnType<typeof gatherChangeFacts>>;
+  try {
+    gathered = await gatherChangeFacts({
+      repo: repoRoot,
+      base,
+      head,
+      needs,
+      flagRegistryPath: config.rules['feature-flag'].registry,
+      authorCommitsSince: new Date(Date.parse(input.now) - TWO_DAYS_MS).toISOString(),
+    });
+  } catch (error) {
+    if (error instanceof RefNotFoundError) {
+      const hint = input.base === undefined && error.role === 'base' ? ` (or pass --base <trunk ref>)` : '';
+      throw new UsageError(`${error.message}${hint}`);
+    }
+    if (error instanceof GitError) throw new UsageError(error.message);
+    throw error;
+  }
+
+  const { headCommit } = gathered;
+  const branch = event?.headRef ?? (input.head === undefined ? await currentBranch(repoRoot) : input.head);
+  const facts: PolicyFacts = {
+    now: input.now,
+    pr: {
+      title: input.title ?? event?.title ?? headCommit.subject,
+      body: input.body !== undefined ? input.body : event ? event.body : headCommit.body,
+      branch,
+      author: { name: headCommit.authorName, email: headCommit.authorEmail },
+    },
+    ...gathered.facts,
+  };
+  if (coverageEnabled) {
+    const packages = facts.coverage?.packages ?? [];
+    const current = reportPaths.length > 0 ? await readCoverageReports(reportPaths, repoRoot) : null;
+    const baselinePath = input.baseline ?? resolve(repoRoot, config.rules.coverage.baseline);
+    const baseline =
+      current === null ? null : await readBaseline(baselinePath, input.baseline !== undefined, repoRoot, packages);
+    facts.coverage = { current, baseline, packages };
+  }
+
+  const findings = evaluate(facts, config);
+  const { patches: _patches, coverage, ...shownFacts } = facts;
+  return {
+    ok: isPassing(findings),
+    findings,
+    facts: {
+      ...shownFacts,
+      base,
+      head,
+      baseSha: gathered.baseSha,
+      headSha: gathered.headSha,
+      mergeBase: gathered.mergeBase,
+      coverage: coverage && {
+        packages: coverage.packages,
+        hasReport: coverage.current !== null,
+        hasBaseline: coverage.baseline !== null,
+      },
+    },
+  };
+}

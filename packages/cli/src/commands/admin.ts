@@ -1,0 +1,122 @@
+// `trunkflow admin`: users, API tokens and project memberships (needs an admin token).
+import { type Command, Option } from 'commander';
+import { connect } from '../client/connection.js';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { type FormatOptions, formatOption, printJson, table } from '../output.js';
+
+/** The server's roles, least to most; a test holds this list to the server's OpenAPI document. */
+export const ROLES = ['viewer', 'product', 'developer', 'maintainer', 'admin'] as const;
+
+function parseRole(value: string): string {
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw new UsageError(`unknown role "${value}": use one of ${ROLES.join(', ')}`);
+  }
+  return value;
+}
+
+export function registerAdmin(program: Command, io: CliIo): void {
+  const admin = program
+    .command('admin')
+    .description('Manage users, API tokens and project memberships (needs an admin token)');
+
+  const user = admin.command('user').description('Create and list users');
+  user
+    .command('create')
+    .description('Create a user with its first API token, printed once')
+    .argument('<name>', 'user name: lowercase letters, digits, ".", "_" or "-"')
+    .addOption(new Option('--role <role>', 'instance-wide role').choices(ROLES).default('developer'))
+    .addOption(formatOption())
+    .addHelpText(
+      'after',
+      `
+With --format json it prints {"user": {...}, "token": "..."}.
+
+Example:
+  trunkflow admin user create alice --role developer --format json`,
+    )
+    .action(async (name: string, options: FormatOptions & { role: string }, command: Command) => {
+      const client = await connect(io, command);
+      const created = await client.createUser(name, options.role);
+      if (options.format === 'json') return printJson(io, created);
+      io.stdout(
+        `created user ${created.user.name} (${created.user.role})\n` +
+          `token ${created.token} — store it now, it is not shown again\n` +
+          `  trunkflow login --server ${client.server} --token ${created.token}\n`,
+      );
+    });
+  user
+    .command('list')
+    .description('List users')
+    .addOption(formatOption())
+    .action(async (options: FormatOptions, command: Command) => {
+      const users = await (await connect(io, command)).listUsers();
+      if (options.format === 'json') return printJson(io, { users });
+      io.stdout(
+        table(
+          io,
+          ['NAME', 'ROLE', 'CREATED'],
+          users.map((entry) => [entry.name, entry.role, entry.createdAt]),
+        ),
+      );
+    });
+
+  const token = admin.command('token').description('Create, list and revoke API tokens');
+  token
+    .command('create')
+    .description('Create another API token for a user, printed once (e.g. for CI, or to replace a lost one)')
+    .argument('<user>', 'user name')
+    .option('--label <label>', 'what the token is for, up to 100 characters (default: cli)')
+    .addOption(formatOption())
+    .action(async (userName: string, options: FormatOptions & { label?: string }, command: Command) => {
+      if (options.label !== undefined && (options.label.length === 0 || options.label.length > 100)) {
+        throw new UsageError('--label must be 1 to 100 characters');
+      }
+      const client = await connect(io, command);
+      const created = await client.createToken(userName, options.label);
+      if (options.format === 'json') return printJson(io, created);
+      io.stdout(`token for ${created.user.name}: ${created.token} — store it now, it is not shown again\n`);
+    });
+
+  token
+    .command('list')
+    .description("List a user's tokens: ids, labels and when they were last used (never the secrets)")
+    .argument('<user>', 'user name')
+    .addOption(formatOption())
+    .action(async (userName: string, options: FormatOptions, command: Command) => {
+      const tokens = await (await connect(io, command)).listTokens(userName);
+      if (options.format === 'json') return printJson(io, { tokens });
+      io.stdout(
+        table(
+          io,
+          ['ID', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'],
+          tokens.map((t) => [t.id, t.label, t.createdAt, t.lastUsedAt ?? '-', t.revokedAt ?? '-']),
+        ),
+      );
+    });
+  token
+    .command('revoke')
+    .description('Revoke a token by id (from `trunkflow admin token list`): it stops working at once')
+    .argument('<id>', 'token id')
+    .addOption(formatOption())
+    .action(async (id: string, options: FormatOptions, command: Command) => {
+      const revoked = await (await connect(io, command)).revokeToken(id);
+      if (options.format === 'json') return printJson(io, revoked);
+      io.stdout(`revoked token ${revoked.id} (${revoked.label})\n`);
+    });
+
+  const member = admin.command('member').description("Set users' roles in projects");
+  member
+    .command('set')
+    .description("Set a user's role in one project (it overrides their instance-wide role there)")
+    .argument('<project>', 'project name')
+    .argument('<user>', 'user name')
+    .argument('<role>', `one of ${ROLES.join(', ')}`)
+    .addOption(formatOption())
+    .action(async (project: string, userName: string, role: string, options: FormatOptions, command: Command) => {
+      const checkedRole = parseRole(role);
+      const membership = await (await connect(io, command)).setMember(project, userName, checkedRole);
+      if (options.format === 'json') return printJson(io, membership);
+      io.stdout(`${membership.user} is now ${membership.role} in ${membership.project}\n`);
+    });
+}

@@ -1,0 +1,62 @@
+// Loads and validates trunkflow.yml, turning every problem into a message with the file, key and fix.
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { defaultConfig, parseConfig, type TrunkflowConfig } from '@trunkflow/core';
+import { parseDocument } from 'yaml';
+import { UsageError } from './errors.js';
+
+export const CONFIG_FILE = 'trunkflow.yml';
+
+export interface LoadedConfig {
+  config: TrunkflowConfig;
+  /** The file read, or null when none exists and the defaults apply. */
+  path: string | null;
+}
+
+/**
+ * Reads the config. An explicit path must exist; the default path may be
+ * absent, in which case the documented defaults apply.
+ */
+export async function loadConfig(path: string, explicit: boolean): Promise<LoadedConfig> {
+  const shown = relative(process.cwd(), path) || path;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return { config: defaultConfig(), path: null };
+    if (code === 'ENOENT') {
+      throw new UsageError(
+        `${shown}: config file not found: check the --config path, or run \`trunkflow init\` to write one`,
+      );
+    }
+    throw new UsageError(`${shown}: cannot read the config file (${(error as Error).message})`);
+  }
+  return { config: parseConfigText(text, shown), path };
+}
+
+export function parseConfigText(text: string, shown: string): TrunkflowConfig {
+  const document = parseDocument(text);
+  const yamlError = document.errors[0];
+  if (yamlError) {
+    const position = yamlError.linePos?.[0];
+    const where = position ? `:${position.line}:${position.col}` : '';
+    throw new UsageError(
+      `${shown}${where}: invalid YAML: ${(yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}: fix the syntax at that line`,
+    );
+  }
+  const value: unknown = document.toJS();
+  if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
+    throw new UsageError(
+      `${shown}: the file must hold a mapping of settings (trunk, timezone, rules): see \`trunkflow init\``,
+    );
+  }
+  const result = parseConfig(value);
+  if (!result.ok) {
+    const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+    throw new UsageError(
+      `${shown}: invalid configuration:\n${lines.join('\n')}\nFix these keys; \`trunkflow config schema\` prints every key with its type.`,
+    );
+  }
+  return result.config;
+}

@@ -1,0 +1,6 @@
+// @trunkflow/core: the pure domain (workflow, PR policy, releases), shared by server, CLI and web.
+export * from './policy/index.js';
+export * from './release/index.js';
+export * from './shared/assert-never.js';
+export * from './shared/git-ref.js';
+export * from './workflow/index.js';

@@ -1,0 +1,237 @@
+// The `trunkflow.yml` schema: every rule's settings with the process documents' defaults.
+import { z } from 'zod';
+import { RULE_IDS } from './types.js';
+
+const regexSource = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value, 'u');
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid regular expression (${(error as Error).message}); escape special characters with a backslash`,
+    });
+  }
+});
+
+const enabled = z.boolean().default(true).describe('Set to false to turn the rule off (its finding is then `skip`).');
+
+export const DEFAULT_LOCK_FILES = [
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+  'bun.lockb',
+  'deno.lock',
+  'Cargo.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'pdm.lock',
+  'uv.lock',
+  'go.sum',
+  'mix.lock',
+  'pubspec.lock',
+  'Podfile.lock',
+  'Package.resolved',
+  'packages.lock.json',
+  'paket.lock',
+  'gradle.lockfile',
+  'flake.lock',
+] as const;
+
+export const DEFAULT_FLAG_PATTERNS = [
+  'useFeatureFlag\\(\\s*[\'"`](?<flag>[^\'"`]+)[\'"`]',
+  '<FeatureFlag\\b[^>]*?\\bname=[{]?[\'"`](?<flag>[^\'"`]+)[\'"`]',
+  'get(?:Boolean|String|Number|Object)(?:Value|Details)\\(\\s*[\'"`](?<flag>[^\'"`]+)[\'"`]',
+  '\\bFEATURE_(?<env>[A-Z0-9]+(?:_[A-Z0-9]+)*)\\b',
+] as const;
+
+export const CONVENTIONAL_TYPES = [
+  'feat',
+  'fix',
+  'perf',
+  'revert',
+  'refactor',
+  'docs',
+  'test',
+  'build',
+  'ci',
+  'chore',
+  'style',
+] as const;
+
+const prSize = z
+  .strictObject({
+    enabled,
+    warnAbove: z.number().int().nonnegative().default(200).describe('Warn when added plus deleted lines exceed this.'),
+    failAbove: z.number().int().nonnegative().default(400).describe('Fail when added plus deleted lines exceed this.'),
+    lockFiles: z
+      .array(z.string().min(1))
+      .default(() => [...DEFAULT_LOCK_FILES])
+      .describe('File names never counted (matched against the base name).'),
+    exclude: z
+      .array(z.string().min(1))
+      .default(() => ['**/__snapshots__/**', '**/*.snap'])
+      .describe('Globs of paths never counted, such as snapshots.'),
+  })
+  .refine((v) => v.failAbove >= v.warnAbove, {
+    message: 'failAbove must be greater than or equal to warnAbove',
+    path: ['failAbove'],
+  });
+
+const dailyPrLimit = z.strictObject({
+  enabled,
+  max: z.number().int().positive().default(1).describe('Most PRs one author may open per calendar day.'),
+});
+
+const branchAge = z
+  .strictObject({
+    enabled,
+    warnAfterDays: z.number().positive().default(1),
+    failAfterDays: z.number().positive().default(2),
+  })
+  .refine((v) => v.failAfterDays >= v.warnAfterDays, {
+    message: 'failAfterDays must be greater than or equal to warnAfterDays',
+    path: ['failAfterDays'],
+  });
+
+const featureFlag = z.strictObject({
+  enabled,
+  registry: z
+    .string()
+    .min(1)
+    .default('flags.json')
+    .describe('Path of the flagd-format flags file, from the repository root.'),
+  types: z
+    .array(z.string().min(1))
+    .default(() => ['feat'])
+    .describe('Conventional Commit types that must reference a feature flag.'),
+  patterns: z
+    .array(regexSource)
+    .default(() => [...DEFAULT_FLAG_PATTERNS])
+    .describe(
+      'Regular expressions finding flag references. A named group `flag` captures a flag key; a group `env` captures an environment-variable suffix (FEATURE_NEW_CHECKOUT → new-checkout).',
+    ),
+});
+
+const userFlowChecklist = z.strictObject({
+  enabled,
+  heading: z
+    .string()
+    .min(1)
+    .default('User flows tested')
+    .describe('Heading of the checklist section (case-insensitive).'),
+});
+
+const coverage = z.strictObject({
+  enabled,
+  threshold: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe('Percentage points a package may fall below its baseline before the rule fails.'),
+  baseline: z
+    .string()
+    .min(1)
+    .default('.trunkflow/coverage-baseline.json')
+    .describe('Baseline file written by `trunkflow coverage baseline`, from the repository root.'),
+  reports: z
+    .array(z.string().min(1))
+    .default(() => [])
+    .describe('Coverage reports to read when `--coverage` is not given.'),
+});
+
+const titleFormat = z.strictObject({
+  enabled,
+  types: z
+    .array(z.string().min(1))
+    .default(() => [...CONVENTIONAL_TYPES])
+    .describe('Conventional Commit types allowed in titles.'),
+});
+
+const linkedTask = z.strictObject({
+  enabled,
+  pattern: regexSource.default('[A-Z][A-Z0-9]+-\\d+').describe('Regular expression of a task key.'),
+});
+
+const rules = z
+  .strictObject({
+    'pr-size': prSize.prefault({}),
+    'daily-pr-limit': dailyPrLimit.prefault({}),
+    'branch-age': branchAge.prefault({}),
+    'feature-flag': featureFlag.prefault({}),
+    'user-flow-checklist': userFlowChecklist.prefault({}),
+    coverage: coverage.prefault({}),
+    'title-format': titleFormat.prefault({}),
+    'linked-task': linkedTask.prefault({}),
+  })
+  .describe(`Settings per rule. Known rule ids: ${RULE_IDS.join(', ')}.`);
+
+const timezone = z
+  .string()
+  .min(1)
+  .default('UTC')
+  .superRefine((value, ctx) => {
+    // Probing a zone loads ICU's zone data (tens of ms); UTC is always known.
+    if (value === 'UTC') return;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `unknown time zone "${value}": use an IANA name such as Europe/Berlin` });
+    }
+  })
+  .describe("The team's IANA time zone, for calendar days.");
+
+export const trunkflowConfigSchema = z
+  .strictObject({
+    trunk: z.string().min(1).default('main').describe('The trunk branch.'),
+    timezone,
+    rules: rules.prefault({}),
+  })
+  .describe('Trunkflow configuration (trunkflow.yml).');
+
+export type TrunkflowConfig = z.output<typeof trunkflowConfigSchema>;
+export type RulesConfig = TrunkflowConfig['rules'];
+export type RuleConfig<Id extends keyof RulesConfig> = RulesConfig[Id];
+
+export interface ConfigIssue {
+  /** Dotted key path, e.g. `rules.pr-size.failAbove`. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: TrunkflowConfig } | { ok: false; issues: ConfigIssue[] };
+
+/** Validates a parsed config document; unknown keys and rule ids are errors. */
+export function parseConfig(document: unknown): ConfigResult {
+  const result = trunkflowConfigSchema.safeParse(document ?? {});
+  if (result.success) return { ok: true, config: result.data };
+  const issues: ConfigIssue[] = [];
+  for (const issue of result.error.issues) {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const fullPath = path ? `${path}.${key}` : key;
+        const message =
+          path === 'rules'
+            ? `unknown rule id "${key}": known rules are ${RULE_IDS.join(', ')}`
+            : `unknown key "${key}": remove it or check its spelling`;
+        issues.push({ path: fullPath, message });
+      }
+      continue;
+    }
+    issues.push({ path: path || '(root)', message: issue.message });
+  }
+  return { ok: false, issues };
+}
+
+export function defaultConfig(): TrunkflowConfig {
+  return trunkflowConfigSchema.parse({});
+}
+
+/** JSON Schema of `trunkflow.yml`, generated from the zod schema. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(trunkflowConfigSchema, { io: 'input' }) as Record<string, unknown>;
+}

@@ -1,0 +1,8 @@
+// The policy engine: PR rules as pure functions of gathered facts.
+
+export { calendarDay } from './calendar.js';
+export * from './config.js';
+export * from './coverage/index.js';
+export { evaluate, isPassing, neededFacts, RULES } from './engine.js';
+export type { Rule, RuleContext, RuleOutcome } from './rule.js';
+export * from './types.js';

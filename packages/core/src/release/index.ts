@@ -1,0 +1,18 @@
+// Public surface of releases: conventional commits since the last tag → version bump → next tag.
+export { type Bump, type CommitClassification, classifyCommit, maxBump } from './classify-commit.js';
+export {
+  type PlannedCommit,
+  type PlanReleaseInput,
+  planRelease,
+  type ReleaseCommit,
+  type ReleasePlan,
+} from './plan-release.js';
+export { ReleaseError, type ReleaseErrorCode } from './release-error.js';
+export {
+  DEFAULT_TAG_PREFIX,
+  formatVersionTag,
+  type GitTag,
+  isHeadTagged,
+  parseVersionTag,
+  versionTagsAt,
+} from './version-tag.js';

@@ -1,0 +1,148 @@
+// Gathers a change's policy facts from real git: few processes, run side by side.
+import type { AuthorPullRequest, FactName, PolicyFacts } from '@trunkflow/core';
+import { type CommitObject, parseCatFileBatch, parseCommitObject } from './cat-file.js';
+import { parseNumstatZ, parseZeroContextPatch } from './diff-output.js';
+import { GitError, runGit, runGitRaw } from './run-git.js';
+
+export class RefNotFoundError extends Error {
+  constructor(
+    readonly ref: string,
+    readonly role: 'base' | 'head',
+  ) {
+    super(
+      `${role} ref "${ref}" does not name a commit in this repository: check the name, or fetch it first (git fetch origin ${ref})`,
+    );
+    this.name = 'RefNotFoundError';
+  }
+}
+
+export interface ChangeFactsRequest {
+  /** A work tree or a bare repository. */
+  repo: string;
+  base: string;
+  head: string;
+  /** Facts to gather; others are left out. */
+  needs: ReadonlySet<FactName>;
+  /** Repository path of the flags registry, read at head. */
+  flagRegistryPath: string;
+  /** Trunk commits committed after this instant may count as the author's PRs. */
+  authorCommitsSince: string;
+}
+
+export interface ChangeFacts {
+  baseSha: string;
+  headSha: string;
+  mergeBase: string;
+  headCommit: CommitObject;
+  facts: Omit<PolicyFacts, 'now' | 'pr'>;
+}
+
+const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src-prefix=a/', '--dst-prefix=b/'];
+
+function assertSafeRef(ref: string, role: 'base' | 'head'): void {
+  // Names reach git through stdin or after shas; still refuse option-looking names outright.
+  if (ref === '' || ref.startsWith('-') || /[\0\n]/.test(ref)) throw new RefNotFoundError(ref, role);
+}
+
+export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<ChangeFacts> {
+  const { repo, needs } = request;
+  assertSafeRef(request.base, 'base');
+  assertSafeRef(request.head, 'head');
+  const registryPath = request.flagRegistryPath.replace(/^\.?\//, '');
+  const names = [
+    `${request.base}^{commit}`,
+    `${request.head}^{commit}`,
+    `${request.head}:.gitattributes`,
+    `${request.head}:${registryPath}`,
+  ];
+  const batch = await runGitRaw(['cat-file', '--batch'], { cwd: repo, input: `${names.join('\n')}\n` });
+  const [base, head, attributes, registry] = parseCatFileBatch(batch.stdout, names.length);
+  if (base?.type !== 'commit') throw new RefNotFoundError(request.base, 'base');
+  if (head?.type !== 'commit') throw new RefNotFoundError(request.head, 'head');
+  const headCommit = parseCommitObject(head.content);
+
+  const git = (args: string[]) => runGit(args, { cwd: repo });
+  const mergeBasePromise = git(['merge-base', base.sha, head.sha]).then(
+    (out) => out.trim(),
+    (error: unknown) => {
+      if (error instanceof GitError && error.exitCode === 1) {
+        throw new GitError(
+          `${request.base} and ${request.head} share no history: pass a --base that ${request.head} was branched from`,
+          error.args,
+          error.exitCode,
+          error.stderr,
+        );
+      }
+      throw error;
+    },
+  );
+  const authorPromise = needs.has('authorPullRequests')
+    ? git([
+        'log',
+        '--first-parent',
+        '--no-merges',
+        `--since=${request.authorCommitsSince}`,
+        '--format=%H%x09%ae%x09%cI',
+        base.sha,
+      ])
+    : Promise.resolve(null);
+
+  // `base...head` diffs against the merge base and `base..head` lists the branch's own commits,
+  // so every process starts at once instead of waiting for merge-base.
+  const range = `${base.sha}...${head.sha}`;
+  const settled = await Promise.allSettled([
+    mergeBasePromise,
+    needs.has('changedFiles') ? git(['diff', '--numstat', '-z', ...DIFF_FLAGS, range]) : null,
+    needs.has('patches') ? git(['diff', '-U0', ...DIFF_FLAGS, range]) : null,
+    needs.has('branchCommits') ? git(['log', '--reverse', '--format=%H%x09%aI', `${base.sha}..${head.sha}`]) : null,
+    needs.has('coverage') ? git(['ls-tree', '-r', '-z', '--name-only', head.sha]) : null,
+    authorPromise,
+  ]);
+  // Unrelated histories make every diff fail too; merge-base's explanation is the useful one.
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) throw settled[0].status === 'rejected' ? settled[0].reason : failure.reason;
+  const [mergeBase, numstat, patch, branchLog, tree, authorLog] = settled.map((result) =>
+    result.status === 'fulfilled' ? result.value : null,
+  ) as [string, string | null, string | null, string | null, string | null, string | null];
+
+  const facts: ChangeFacts['facts'] = {};
+  if (numstat !== null) facts.changedFiles = parseNumstatZ(numstat);
+  if (patch !== null) facts.patches = parseZeroContextPatch(patch);
+  if (needs.has('gitattributes')) facts.gitattributes = attributes?.content.toString('utf8') ?? '';
+  if (needs.has('flagRegistry')) {
+    facts.flagRegistry = { path: registryPath, content: registry?.content.toString('utf8') ?? null };
+  }
+  if (branchLog !== null) {
+    facts.branchCommits = branchLog
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [sha = '', authoredAt = ''] = line.split('\t');
+        return { sha, authoredAt };
+      });
+  }
+  if (authorLog !== null) {
+    const email = headCommit.authorEmail.toLowerCase();
+    const others: AuthorPullRequest[] = [];
+    for (const line of authorLog.split('\n')) {
+      const [sha = '', authorEmail = '', committedAt = ''] = line.split('\t');
+      if (sha !== '' && sha !== head.sha && authorEmail.toLowerCase() === email) {
+        others.push({ ref: sha, openedAt: committedAt, source: 'trunk-commit' });
+      }
+    }
+    facts.authorPullRequests = others;
+  }
+  if (tree !== null) facts.coverage = { current: null, baseline: null, packages: packageFolders(tree) };
+  return { baseSha: base.sha, headSha: head.sha, mergeBase, headCommit, facts };
+}
+
+/** Workspace package folders: every folder holding a package.json, outside node_modules. */
+export function packageFolders(lsTreeZ: string): string[] {
+  const folders = new Set<string>(['']);
+  for (const path of lsTreeZ.split('\0')) {
+    if (path !== 'package.json' && !path.endsWith('/package.json')) continue;
+    if (path.split('/').includes('node_modules')) continue;
+    folders.add(path === 'package.json' ? '' : path.slice(0, -'/package.json'.length));
+  }
+  return [...folders].sort();
+}

@@ -1,0 +1,11 @@
+// @trunkflow/git: the git binary as a library, shared by the CLI and the server.
+export { type BatchObject, type CommitObject, parseCatFileBatch, parseCommitObject } from './cat-file.js';
+export {
+  type ChangeFacts,
+  type ChangeFactsRequest,
+  gatherChangeFacts,
+  packageFolders,
+  RefNotFoundError,
+} from './change-facts.js';
+export { parseNumstatZ, parseZeroContextPatch, unquoteGitPath } from './diff-output.js';
+export { GitError, type GitResult, type RunGitOptions, runGit, runGitRaw } from './run-git.js';

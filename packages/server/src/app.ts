@@ -1,0 +1,134 @@
+// The one composition root: builds every service from its dependencies and wires the HTTP routes.
+import pino, { type Logger } from 'pino';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { AuditLog } from './features/auth/audit.js';
+import { registerAuthRoutes } from './features/auth/routes.js';
+import { AuthService } from './features/auth/service.js';
+import { registerEventRoutes } from './features/events/routes.js';
+import { registerGitRoutes } from './features/git/routes.js';
+import { GitHostingService } from './features/git/service.js';
+import { registerHealthRoutes } from './features/health/routes.js';
+import { registerProjectRoutes } from './features/projects/routes.js';
+import { ProjectService } from './features/projects/service.js';
+import { registerPullRoutes } from './features/pulls/routes.js';
+import { PullService } from './features/pulls/service.js';
+import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
+import type { ServerConfig } from './platform/config.js';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from './platform/db/connect.js';
+import { EventHub } from './platform/events/event-hub.js';
+import { EVENTS_CHANNEL, EventLog } from './platform/events/event-log.js';
+import { Repositories } from './platform/git/repositories.js';
+import { type App, buildHttpApp } from './platform/http/app.js';
+
+/** Where git's hook, on this machine, reaches the server: loopback unless it listens on one address only. */
+function hookHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === 'localhost' || host === '127.0.0.1') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export interface AppDependencies {
+  config: ServerConfig;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+}
+
+export interface Trunkflow {
+  http: App;
+  database: DatabaseHandle;
+  logger: Logger;
+  /** The admin token created on first start, to print once; null otherwise. */
+  firstAdminToken: string | null;
+  /** Listens and returns the URL. */
+  listen(): Promise<string>;
+  /** Stops taking work, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow> {
+  const { config } = deps;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? uuidGenerator;
+  const logger = deps.logger ?? pino({ level: config.logLevel });
+
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrateToLatest(database);
+  logger.info({ database: database.location, dialect: database.dialect, applied }, 'database ready');
+  const { db } = database;
+
+  let hub: EventHub | null = null;
+  const events = new EventLog(db, database.dialect, clock, () => hub?.nudge());
+  const listen = database.listen;
+  hub = new EventHub(events, listen ? (onNotify) => listen(EVENTS_CHANNEL, onNotify) : null);
+  const audit = new AuditLog(clock);
+  const auth = new AuthService(db, clock, ids, audit);
+  const repositories = new Repositories(config.dataDir);
+  const projects = new ProjectService(db, repositories, events, audit, clock, ids);
+  const pulls = new PullService(db, events, repositories, projects, auth, clock, ids, logger, config.faults);
+  // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.
+  const reconciled = await pulls.reconcile();
+  logger.info({ reconciled }, 'pull requests reconciled');
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'trunkflow_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+
+  const first = await auth.ensureFirstAdmin(config.adminToken);
+  const http = await buildHttpApp({
+    logger,
+    bodyLimitBytes: config.bodyLimitBytes,
+    authenticate: (token) => auth.authenticate(token),
+  });
+  http.addHook('onResponse', async (request, reply) => {
+    requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode });
+  });
+
+  let draining = false;
+  let baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  let listenPort = config.port;
+  const git = new GitHostingService(
+    db,
+    repositories,
+    projects,
+    events,
+    logger,
+    config.dataDir,
+    () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
+    (project, updates, pusher) => pulls.handleRefUpdates(project.name, updates, pusher.userId),
+  );
+  await git.installHooks();
+  const gitUrlOf = (name: string) => `${baseUrl}/git/${name}.git`;
+  registerHealthRoutes(http, db, registry, () => draining);
+  registerAuthRoutes(http, auth, projects);
+  registerProjectRoutes(http, projects, gitUrlOf);
+  registerEventRoutes(http, events, hub, projects);
+  registerGitRoutes(http, git, (token) => auth.authenticate(token));
+  registerPullRoutes(http, pulls, projects);
+
+  return {
+    http,
+    database,
+    logger,
+    firstAdminToken: first.created && config.adminToken === undefined ? first.token : null,
+    async listen() {
+      await hub?.start();
+      await http.listen({ port: config.port, host: config.host });
+      const address = http.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.port;
+      listenPort = port;
+      if (config.publicUrl === undefined) baseUrl = `http://localhost:${port}`;
+      return `http://localhost:${port}`;
+    },
+    async close() {
+      draining = true;
+      await hub?.stop();
+      await http.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// Roles and permissions: which role a route or git operation needs, checked against a user's role in a project.
+
+export const ROLES = ['viewer', 'product', 'developer', 'maintainer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function roleAtLeast(role: Role, minimum: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(minimum);
+}
+
+/** Permissions routes declare, each with the least role that holds it. */
+export const PERMISSIONS = {
+  /** Manage users and tokens. */
+  'admin.users': 'admin',
+  'project.create': 'maintainer',
+  'project.read': 'viewer',
+  'project.update': 'maintainer',
+  'git.read': 'viewer',
+  'git.push': 'developer',
+  'git.push-trunk': 'maintainer',
+  'pr.open': 'developer',
+  'pr.review': 'product',
+  'pr.merge': 'developer',
+  'pr.close': 'developer',
+  'events.read': 'viewer',
+} as const satisfies Record<string, Role>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** Approvals from roles below this do not count towards the merge gate. */
+export const COUNTED_APPROVER_ROLE: Role = 'developer';
+
+export interface Actor {
+  userId: string;
+  name: string;
+  /** Instance-wide role; a project membership may override it. */
+  role: Role;
+  memberships: ReadonlyMap<string, Role>;
+}
+
+export function roleIn(actor: Actor, projectId: string | null): Role {
+  if (actor.role === 'admin' || projectId === null) return actor.role;
+  return actor.memberships.get(projectId) ?? actor.role;
+}
+
+export function can(actor: Actor, permission: Permission, projectId: string | null): boolean {
+  return roleAtLeast(roleIn(actor, projectId), PERMISSIONS[permission]);
+}

@@ -1,0 +1,119 @@
+// HTTP routes for users, tokens and memberships (admin only), and for the caller's own identity.
+import { z } from 'zod';
+import { type App, requireActor } from '../../platform/http/app.js';
+import type { ProjectService } from '../projects/service.js';
+import { ROLES } from './roles.js';
+import type { AuthService } from './service.js';
+
+const userSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string() });
+
+export function registerAuthRoutes(app: App, auth: AuthService, projects: ProjectService): void {
+  app.post(
+    '/api/admin/users',
+    {
+      config: { permission: 'admin.users' },
+      bodyLimit: 4096,
+      schema: {
+        summary: 'Create a user and its first API token (shown once)',
+        body: z.strictObject({ name: z.string(), role: z.enum(ROLES).default('developer') }),
+        response: { 201: z.object({ user: userSchema, token: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const created = await auth.createUser(requireActor(request), request.body.name, request.body.role);
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/api/admin/users',
+    {
+      config: { permission: 'admin.users' },
+      schema: { response: { 200: z.object({ users: z.array(userSchema) }) } },
+    },
+    async () => ({ users: await auth.listUsers() }),
+  );
+
+  app.post(
+    '/api/admin/users/:name/tokens',
+    {
+      config: { permission: 'admin.users' },
+      bodyLimit: 4096,
+      schema: {
+        summary: 'Create another API token for a user (shown once)',
+        params: z.object({ name: z.string() }),
+        body: z.strictObject({ label: z.string().max(100).default('cli') }).default({ label: 'cli' }),
+        response: { 201: z.object({ user: userSchema, token: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const created = await auth.createToken(requireActor(request), request.params.name, request.body.label);
+      return reply.status(201).send(created);
+    },
+  );
+
+  const tokenSchema = z.object({
+    id: z.string(),
+    label: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  });
+
+  app.get(
+    '/api/admin/users/:name/tokens',
+    {
+      config: { permission: 'admin.users' },
+      schema: {
+        summary: "List a user's tokens (never their secrets)",
+        params: z.object({ name: z.string() }),
+        response: { 200: z.object({ tokens: z.array(tokenSchema) }) },
+      },
+    },
+    async (request) => ({ tokens: await auth.listTokens(request.params.name) }),
+  );
+
+  app.delete(
+    '/api/admin/tokens/:id',
+    {
+      config: { permission: 'admin.users' },
+      schema: {
+        summary: 'Revoke a token: it stops working at once',
+        params: z.object({ id: z.string() }),
+        response: { 200: tokenSchema },
+      },
+    },
+    async (request) => auth.revokeToken(requireActor(request), request.params.id),
+  );
+
+  app.put(
+    '/api/projects/:project/members/:user',
+    {
+      config: { permission: 'admin.users' },
+      bodyLimit: 4096,
+      schema: {
+        summary: "Set a user's role in one project",
+        params: z.object({ project: z.string(), user: z.string() }),
+        body: z.strictObject({ role: z.enum(ROLES) }),
+        response: { 200: z.object({ project: z.string(), user: z.string(), role: z.enum(ROLES) }) },
+      },
+    },
+    async (request) => {
+      const project = await projects.get(request.params.project);
+      await auth.setMembership(requireActor(request), project.id, request.params.user, request.body.role);
+      return { project: project.name, user: request.params.user, role: request.body.role };
+    },
+  );
+
+  app.get(
+    '/api/me',
+    {
+      config: { permission: 'events.read' },
+      schema: { response: { 200: z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }) } },
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      return { id: actor.userId, name: actor.name, role: actor.role };
+    },
+  );
+}

@@ -1,0 +1,242 @@
+// Users, tokens and memberships: authentication of bearer and basic credentials, and the first admin.
+import type { Kysely } from 'kysely';
+import type { Clock, IdGenerator } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/schema.js';
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
+import type { AuditLog } from './audit.js';
+import { type Actor, isRole, ROLES, type Role } from './roles.js';
+import { generateToken, hashToken } from './tokens.js';
+
+export interface TokenInfo {
+  id: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** last_used_at is refreshed at most this often, so reads do not turn into a write each. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,38}$/;
+
+export function validateUserName(name: string): void {
+  if (!USER_NAME.test(name)) {
+    throw new ValidationError(
+      `user name "${name}" is not valid: use 1 to 39 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
+  }
+}
+
+export function parseRole(role: string): Role {
+  if (!isRole(role)) throw new ValidationError(`unknown role "${role}": use one of ${ROLES.join(', ')}`);
+  return role;
+}
+
+export class AuthService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /**
+   * On a database with no users, creates `admin` with the given token (or a fresh one).
+   * Returns the token when one was created, so the caller can show it once.
+   */
+  async ensureFirstAdmin(seedToken: string | undefined): Promise<{ created: boolean; token: string | null }> {
+    const existing = await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+    if (existing) {
+      if (seedToken !== undefined) await this.ensureAdminToken(seedToken);
+      return { created: false, token: null };
+    }
+    const token = seedToken ?? generateToken();
+    await this.db.transaction().execute(async (trx) => {
+      const user = await this.insertUser(trx, 'admin', 'admin');
+      await this.insertToken(trx, user.id, token, 'first start');
+      await this.audit.write(trx, { actor: null, action: 'user.created', target: 'admin', details: { role: 'admin' } });
+    });
+    return { created: true, token };
+  }
+
+  /** A seeded token stays valid across restarts: re-seeding the same value is a no-op. */
+  private async ensureAdminToken(token: string): Promise<void> {
+    const hash = hashToken(token);
+    const found = await this.db.selectFrom('tokens').select('id').where('token_hash', '=', hash).executeTakeFirst();
+    if (found) return;
+    const admin = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .orderBy('created_at')
+      .executeTakeFirst();
+    if (!admin) return;
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertToken(trx, admin.id, token, 'TRUNKFLOW_ADMIN_TOKEN');
+      await this.audit.write(trx, { actor: null, action: 'token.seeded', target: admin.id, details: {} });
+    });
+  }
+
+  async createUser(actor: Actor | null, name: string, role: Role): Promise<{ user: User; token: string }> {
+    validateUserName(name);
+    const token = generateToken();
+    return this.db.transaction().execute(async (trx) => {
+      const taken = await trx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
+      if (taken) throw new ConflictError(`user "${name}" already exists: pick another name or create a token for it`);
+      const user = await this.insertUser(trx, name, role);
+      await this.insertToken(trx, user.id, token, 'created with user');
+      await this.audit.write(trx, {
+        actor: actor?.userId ?? null,
+        action: 'user.created',
+        target: name,
+        details: { role },
+      });
+      return { user, token };
+    });
+  }
+
+  async listUsers(): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('name').execute();
+    return rows.map((row) => ({ id: row.id, name: row.name, role: parseRole(row.role), createdAt: row.created_at }));
+  }
+
+  async createToken(actor: Actor, userName: string, label: string): Promise<{ token: string; user: User }> {
+    const row = await this.db.selectFrom('users').selectAll().where('name', '=', userName).executeTakeFirst();
+    if (!row) throw new NotFoundError(`no user named "${userName}": list users with \`trunkflow admin user list\``);
+    const token = generateToken();
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertToken(trx, row.id, token, label);
+      await this.audit.write(trx, {
+        actor: actor.userId,
+        action: 'token.created',
+        target: userName,
+        details: { label },
+      });
+    });
+    return { token, user: { id: row.id, name: row.name, role: parseRole(row.role), createdAt: row.created_at } };
+  }
+
+  async listTokens(userName: string): Promise<TokenInfo[]> {
+    const user = await this.db.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+    if (!user) throw new NotFoundError(`no user named "${userName}": list users with \`trunkflow admin user list\``);
+    const rows = await this.db
+      .selectFrom('tokens')
+      .select(['id', 'label', 'created_at', 'last_used_at', 'revoked_at'])
+      .where('user_id', '=', user.id)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      label: row.label,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revokedAt: row.revoked_at,
+    }));
+  }
+
+  /** Revokes a token at once; revoking twice is a no-op that still answers the token. */
+  async revokeToken(actor: Actor, tokenId: string): Promise<TokenInfo> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
+      if (!row)
+        throw new NotFoundError(`no token with id "${tokenId}": list them with \`trunkflow admin token list <user>\``);
+      const revokedAt = row.revoked_at ?? this.clock.now().toISOString();
+      if (row.revoked_at === null) {
+        await trx.updateTable('tokens').set({ revoked_at: revokedAt }).where('id', '=', tokenId).execute();
+        await this.audit.write(trx, {
+          actor: actor.userId,
+          action: 'token.revoked',
+          target: row.user_id,
+          details: { tokenId },
+        });
+      }
+      return { id: row.id, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt };
+    });
+  }
+
+  async setMembership(actor: Actor, projectId: string, userName: string, role: Role): Promise<void> {
+    const user = await this.db.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+    if (!user) throw new NotFoundError(`no user named "${userName}"`);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('memberships').where('project_id', '=', projectId).where('user_id', '=', user.id).execute();
+      await trx.insertInto('memberships').values({ project_id: projectId, user_id: user.id, role }).execute();
+      await this.audit.write(trx, {
+        actor: actor.userId,
+        action: 'membership.set',
+        target: `${projectId}/${userName}`,
+        details: { role },
+      });
+    });
+  }
+
+  /** Resolves a token to its user and memberships; unknown or revoked tokens are refused. */
+  async authenticate(token: string): Promise<Actor> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.id', 'tokens.user_id')
+      .select([
+        'tokens.id as tokenId',
+        'users.id as userId',
+        'users.name',
+        'users.role',
+        'tokens.revoked_at',
+        'tokens.last_used_at',
+      ])
+      .where('tokens.token_hash', '=', hashToken(token))
+      .executeTakeFirst();
+    if (!row || row.revoked_at !== null) throw new UnauthenticatedError();
+    const now = this.clock.now();
+    if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) > LAST_USED_GRANULARITY_MS) {
+      await this.db
+        .updateTable('tokens')
+        .set({ last_used_at: now.toISOString() })
+        .where('id', '=', row.tokenId)
+        .execute();
+    }
+    const memberships = await this.db
+      .selectFrom('memberships')
+      .select(['project_id', 'role'])
+      .where('user_id', '=', row.userId)
+      .execute();
+    return {
+      userId: row.userId,
+      name: row.name,
+      role: parseRole(row.role),
+      memberships: new Map(memberships.map((m) => [m.project_id, parseRole(m.role)])),
+    };
+  }
+
+  async userById(id: string): Promise<User | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { id: row.id, name: row.name, role: parseRole(row.role), createdAt: row.created_at } : null;
+  }
+
+  private async insertUser(trx: Kysely<Database>, name: string, role: Role): Promise<User> {
+    const user: User = { id: this.ids.next(), name, role, createdAt: this.clock.now().toISOString() };
+    await trx.insertInto('users').values({ id: user.id, name, role, created_at: user.createdAt }).execute();
+    return user;
+  }
+
+  private async insertToken(trx: Kysely<Database>, userId: string, token: string, label: string): Promise<void> {
+    await trx
+      .insertInto('tokens')
+      .values({
+        id: this.ids.next(),
+        user_id: userId,
+        token_hash: hashToken(token),
+        label,
+        created_at: this.clock.now().toISOString(),
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+  }
+}

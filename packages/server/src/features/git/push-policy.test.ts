@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Role } from '../auth/roles.js';
+import { decidePush, type PushContext, ZERO_SHA } from './push-policy.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+
+function context(overrides: Partial<PushContext> & { ref?: string; oldSha?: string; newSha?: string }): PushContext {
+  const { ref = 'refs/heads/feature/TF-1-x', oldSha = ZERO_SHA, newSha = A, ...rest } = overrides;
+  return {
+    updates: [{ ref, oldSha, newSha }],
+    trunk: 'main',
+    trunkExists: true,
+    role: 'developer',
+    allowDirectTrunkPush: false,
+    ...rest,
+  };
+}
+
+describe('decidePush', () => {
+  it.each<[string, Partial<PushContext> & { ref?: string; newSha?: string; oldSha?: string }, boolean, string?]>([
+    ['a developer pushes a feature branch', {}, true],
+    ['a developer deletes a feature branch', { oldSha: A, newSha: ZERO_SHA }, true],
+    [
+      'a maintainer creates trunk in an empty repository',
+      { ref: 'refs/heads/main', trunkExists: false, role: 'maintainer' },
+      true,
+    ],
+    ['an admin creates trunk', { ref: 'refs/heads/main', trunkExists: false, role: 'admin' }, true],
+    ['a developer creates trunk', { ref: 'refs/heads/main', trunkExists: false }, false, 'needs a maintainer'],
+    [
+      'a maintainer pushes to an existing trunk',
+      { ref: 'refs/heads/main', oldSha: A, newSha: B, role: 'maintainer' },
+      false,
+      'direct pushes to main are refused',
+    ],
+    [
+      'a developer pushes to trunk where the project allows it',
+      { ref: 'refs/heads/main', oldSha: A, newSha: B, allowDirectTrunkPush: true },
+      true,
+    ],
+    [
+      'anyone deletes trunk',
+      { ref: 'refs/heads/main', oldSha: A, newSha: ZERO_SHA, role: 'admin', allowDirectTrunkPush: true },
+      false,
+      'cannot be deleted',
+    ],
+    ['a branch name with a space', { ref: 'refs/heads/bad name' }, false, 'contains a space'],
+    ['a branch name with ..', { ref: 'refs/heads/a..b' }, false, 'contains ".."'],
+    ['a developer pushes a tag', { ref: 'refs/tags/v1.0.0' }, false, 'only maintainers'],
+    ['a maintainer pushes a tag', { ref: 'refs/tags/v1.0.0', role: 'maintainer' }, true],
+    ['a push to refs/notes', { ref: 'refs/notes/commits' }, false, 'only branches'],
+    ['a malformed sha', { newSha: 'xyz' }, false, 'malformed'],
+  ])('%s', (_name, overrides, accepted, message) => {
+    const decision = decidePush(context(overrides));
+    expect(decision.accepted).toBe(accepted);
+    if (!decision.accepted && message) expect(decision.messages.join('\n')).toContain(message);
+  });
+
+  it('refuses the whole push when one of several updates is refused, naming only the bad one', () => {
+    const decision = decidePush({
+      ...context({}),
+      updates: [
+        { ref: 'refs/heads/ok', oldSha: ZERO_SHA, newSha: A },
+        { ref: 'refs/heads/main', oldSha: A, newSha: B },
+      ],
+      role: 'developer' as Role,
+    });
+    expect(decision).toEqual({ accepted: false, messages: [expect.stringContaining('direct pushes to main')] });
+  });
+});

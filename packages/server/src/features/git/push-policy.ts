@@ -1,0 +1,54 @@
+// Which ref updates a push may make: pure rules over the pusher's role and the project's trunk.
+import { checkRefFormat } from '@trunkflow/core';
+import { type Role, roleAtLeast } from '../auth/roles.js';
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+export interface RefUpdate {
+  oldSha: string;
+  newSha: string;
+  ref: string;
+}
+
+export interface PushContext {
+  updates: readonly RefUpdate[];
+  trunk: string;
+  /** Whether trunk exists in the repository before this push. */
+  trunkExists: boolean;
+  role: Role;
+  allowDirectTrunkPush: boolean;
+}
+
+export type PushDecision = { accepted: true } | { accepted: false; messages: string[] };
+
+const SHA = /^[0-9a-f]{40}$/;
+
+function refusal(update: RefUpdate, context: PushContext): string | null {
+  const { ref } = update;
+  if (!SHA.test(update.oldSha) || !SHA.test(update.newSha)) return `${ref}: malformed update`;
+  if (ref.startsWith('refs/tags/')) {
+    return roleAtLeast(context.role, 'maintainer')
+      ? null
+      : `${ref}: tags are created by the release pipeline; only maintainers may push tags`;
+  }
+  if (!ref.startsWith('refs/heads/')) return `${ref}: only branches (refs/heads/…) can be pushed`;
+  const branch = ref.slice('refs/heads/'.length);
+  const problem = checkRefFormat(branch);
+  if (problem !== null) return `branch name "${branch}" ${problem}`;
+  if (branch !== context.trunk) return null;
+  if (update.newSha === ZERO_SHA) return `${branch} is the trunk and cannot be deleted`;
+  if (!context.trunkExists) {
+    return roleAtLeast(context.role, 'maintainer')
+      ? null
+      : `the first push creates the trunk (${branch}) and needs a maintainer: ask a maintainer to push the initial commit`;
+  }
+  if (context.allowDirectTrunkPush && roleAtLeast(context.role, 'developer')) return null;
+  return `direct pushes to ${branch} are refused: trunk changes come from merges. Push a branch (git push origin HEAD:feature/TF-1-my-change) and open a pull request with \`trunkflow pr open\``;
+}
+
+export function decidePush(context: PushContext): PushDecision {
+  const messages = context.updates
+    .map((update) => refusal(update, context))
+    .filter((message): message is string => message !== null);
+  return messages.length === 0 ? { accepted: true } : { accepted: false, messages };
+}

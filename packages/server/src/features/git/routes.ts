@@ -1,0 +1,96 @@
+// Smart-HTTP git routes (/git/<project>.git/…) and the internal endpoint the pre-receive hook calls.
+
+import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { HTTP_STATUS, TrunkflowError, UnauthenticatedError } from '../../platform/errors.js';
+import { type App, credentialsOf } from '../../platform/http/app.js';
+import type { Actor } from '../auth/roles.js';
+import type { GitHostingService } from './service.js';
+
+const GIT_CONTENT_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];
+
+/** The hook runs on this machine: over loopback, or from the one address the server listens on. */
+function isLocal(remote: string | undefined, local: string | undefined): boolean {
+  return (
+    remote === '127.0.0.1' ||
+    remote === '::1' ||
+    remote === '::ffff:127.0.0.1' ||
+    (remote !== undefined && remote === local)
+  );
+}
+
+function refuse(reply: FastifyReply, status: number, message: string) {
+  // git prints the body of a failed smart-HTTP request, so plain text reaches the user.
+  if (status === 401) reply.header('www-authenticate', 'Basic realm="Trunkflow", charset="UTF-8"');
+  return reply.status(status).type('text/plain; charset=utf-8').send(`${message}\n`);
+}
+
+export function registerGitRoutes(
+  app: App,
+  git: GitHostingService,
+  authenticate: (token: string) => Promise<Actor>,
+): void {
+  app.addContentTypeParser(GIT_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/git/*',
+    config: { permission: 'public' },
+    bodyLimit: 1024 * 1024 * 1024,
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      const [rawPath = '', query = ''] = (request.raw.url ?? '').slice('/git/'.length).split('?', 2);
+      let target: Awaited<ReturnType<GitHostingService['authorize']>>;
+      try {
+        const token = credentialsOf(request);
+        git.parsePath(decodeURIComponent(rawPath));
+        if (token === null)
+          throw new UnauthenticatedError('authentication required: use your Trunkflow token as the password');
+        target = await git.authorize(decodeURIComponent(rawPath), query, await authenticate(token));
+      } catch (error) {
+        if (!(error instanceof TrunkflowError)) throw error;
+        return refuse(reply, HTTP_STATUS[error.code], error.message);
+      }
+      if (request.method === 'POST' && !(request.body instanceof Readable)) {
+        return refuse(reply, 415, `send git's own content type (${GIT_CONTENT_TYPES.join(' or ')}): use a git client`);
+      }
+      reply.hijack();
+      try {
+        await git.serve(target, {
+          method: request.method,
+          query,
+          raw: request.raw,
+          body: request.body instanceof Readable ? request.body : null,
+          reply: reply.raw,
+        });
+      } catch (error) {
+        request.log.error({ err: error }, 'git request failed');
+        if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        reply.raw.end('git request failed; the server log has the details\n');
+      }
+    },
+  });
+
+  app.post(
+    '/internal/git/pre-receive',
+    {
+      config: { permission: 'public' },
+      bodyLimit: 1_048_576,
+      schema: {
+        hide: true,
+        body: z.strictObject({
+          updates: z.array(z.strictObject({ oldSha: z.string(), newSha: z.string(), ref: z.string() })).max(10_000),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const token = request.headers['x-trunkflow-hook-token'];
+      if (!isLocal(request.socket.remoteAddress, request.socket.localAddress) || typeof token !== 'string') {
+        return refuse(reply, 403, 'the push hook endpoint only answers git on this machine');
+      }
+      const answer = await git.checkPush(token, request.body.updates);
+      return reply.status(answer.ok ? 200 : 403).send(answer);
+    },
+  );
+}

@@ -1,0 +1,114 @@
+// Projects: a name, a trunk and a hosted bare repository, created together or not at all.
+import { checkRefFormat } from '@trunkflow/core';
+import type { Kysely } from 'kysely';
+import type { Clock, IdGenerator } from '../../platform/clock.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
+import type { Database, ProjectsTable } from '../../platform/db/schema.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import type { EventLog } from '../../platform/events/event-log.js';
+import { type Repositories, validateProjectName } from '../../platform/git/repositories.js';
+import type { AuditLog } from '../auth/audit.js';
+import type { Actor } from '../auth/roles.js';
+
+export interface Project {
+  id: string;
+  name: string;
+  trunk: string;
+  allowDirectTrunkPush: boolean;
+  dismissStaleApprovals: boolean;
+  requiredApprovals: number;
+  createdAt: string;
+}
+
+export interface NewProject {
+  name: string;
+  trunk?: string;
+  allowDirectTrunkPush?: boolean;
+  dismissStaleApprovals?: boolean;
+  requiredApprovals?: number;
+}
+
+export function toProject(row: ProjectsTable): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    trunk: row.trunk,
+    allowDirectTrunkPush: row.allow_direct_trunk_push === 1,
+    dismissStaleApprovals: row.dismiss_stale_approvals === 1,
+    requiredApprovals: row.required_approvals,
+    createdAt: row.created_at,
+  };
+}
+
+export class ProjectService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly repositories: Repositories,
+    private readonly events: EventLog,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async create(actor: Actor, input: NewProject): Promise<Project> {
+    validateProjectName(input.name);
+    const trunk = input.trunk ?? 'main';
+    const refProblem = checkRefFormat(trunk);
+    if (refProblem !== null) throw new ValidationError(`trunk "${trunk}" ${refProblem}`);
+    const existing = await this.db
+      .selectFrom('projects')
+      .select('id')
+      .where('name', '=', input.name)
+      .executeTakeFirst();
+    if (existing || (await this.repositories.exists(input.name))) {
+      throw new ConflictError(`project "${input.name}" already exists: pick another name`);
+    }
+    const row: ProjectsTable = {
+      id: this.ids.next(),
+      name: input.name,
+      trunk,
+      allow_direct_trunk_push: input.allowDirectTrunkPush ? 1 : 0,
+      dismiss_stale_approvals: input.dismissStaleApprovals === false ? 0 : 1,
+      required_approvals: input.requiredApprovals ?? 1,
+      next_pr_number: 1,
+      created_at: this.clock.now().toISOString(),
+    };
+    await this.repositories.create(input.name, trunk);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('projects').values(row).execute();
+        await this.audit.write(trx, {
+          actor: actor.userId,
+          action: 'project.created',
+          target: input.name,
+          details: { trunk },
+        });
+        await this.events.append(trx, {
+          type: 'project.created',
+          projectId: row.id,
+          actor: actor.name,
+          payload: { name: input.name, trunk },
+        });
+      });
+    } catch (error) {
+      // Losing a race to a create of the same name: the repository is the winner's, so keep it.
+      if (isUniqueViolation(error))
+        throw new ConflictError(`project "${input.name}" already exists: pick another name`);
+      // The row is the source of truth: without it the repository must not linger.
+      await this.repositories.remove(input.name);
+      throw error;
+    }
+    return toProject(row);
+  }
+
+  async list(): Promise<Project[]> {
+    const rows = await this.db.selectFrom('projects').selectAll().orderBy('name').execute();
+    return rows.map(toProject);
+  }
+
+  async get(name: string): Promise<Project> {
+    const row = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) throw new NotFoundError(`no project named "${name}": list them with \`trunkflow project list\``);
+    return toProject(row);
+  }
+}

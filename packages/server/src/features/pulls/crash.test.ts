@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
+import { CHECKED_BODY, Harness, type Workspace } from './test-harness.js';
+
+// A real kill -9 in the middle of a merge: a child process runs the built service with a fault
+// point, dies on it, and this process restarts the service over the same database and repository.
+const here = dirname(fileURLToPath(import.meta.url));
+const serverRoot = resolve(here, '../../..');
+const repoRoot = resolve(serverRoot, '../..');
+const dist = (path: string) => pathToFileURL(join(serverRoot, 'dist', path)).href;
+
+const CHILD = `
+const { openDatabase } = await import(${JSON.stringify(dist('platform/db/connect.js'))});
+const { EventLog } = await import(${JSON.stringify(dist('platform/events/event-log.js'))});
+const { Repositories } = await import(${JSON.stringify(dist('platform/git/repositories.js'))});
+const { AuditLog } = await import(${JSON.stringify(dist('features/auth/audit.js'))});
+const { AuthService } = await import(${JSON.stringify(dist('features/auth/service.js'))});
+const { ProjectService } = await import(${JSON.stringify(dist('features/projects/service.js'))});
+const { PullService } = await import(${JSON.stringify(dist('features/pulls/service.js'))});
+const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
+const input = JSON.parse(process.env.CRASH_INPUT);
+const handle = openDatabase({ dataDir: input.dataDir, databaseUrl: input.databaseUrl });
+const events = new EventLog(handle.db, handle.dialect, systemClock);
+const audit = new AuditLog(systemClock);
+const auth = new AuthService(handle.db, systemClock, uuidGenerator, audit);
+const repositories = new Repositories(input.dataDir);
+const projects = new ProjectService(handle.db, repositories, events, audit, systemClock, uuidGenerator);
+const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {} };
+const pulls = new PullService(handle.db, events, repositories, projects, auth, systemClock, uuidGenerator, quiet, [input.fault]);
+const project = await projects.get(input.project);
+const actor = await auth.authenticate(input.token);
+await pulls.merge(project, actor, input.number);
+process.stdout.write('survived the fault point');
+await handle.close();
+`;
+
+function runChild(
+  script: string,
+  input: Record<string, unknown>,
+): Promise<{ signal: string | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, CRASH_INPUT: JSON.stringify(input) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', fail);
+    child.on('close', (_code, signal) => done({ signal, stdout, stderr }));
+  });
+}
+
+describe.each(testDatabases())('kill -9 during a merge on $name', (kind) => {
+  let database: TestDatabase;
+  let h: Harness;
+  let scratch: string;
+  let script: string;
+  const workspaces: Workspace[] = [];
+
+  beforeAll(async () => {
+    // The child runs the compiled service, so compile first (a no-op when dist is current).
+    await new Promise<void>((done, fail) => {
+      const tsc = spawn(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', serverRoot], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
+      tsc.on('error', fail);
+      tsc.on('close', (code) => (code === 0 ? done() : fail(new Error(`tsc -b failed with ${code}`))));
+    });
+    database = await kind.open();
+    h = await Harness.start(database);
+    scratch = await mkdtemp(join(tmpdir(), 'trunkflow-crash-'));
+    script = join(scratch, 'child.mjs');
+    await writeFile(script, CHILD);
+  });
+
+  afterAll(async () => {
+    for (const workspace of workspaces) await workspace.dispose();
+    await database?.drop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  async function readyPull(branch: string): Promise<{ ws: Workspace; number: number }> {
+    const ws = await h.project();
+    workspaces.push(ws);
+    await ws.branch(branch, { [`${branch.split('/').at(-1)}.txt`]: 'x\n' });
+    const pull = await h.pulls.open(ws.project, h.actor('alice'), {
+      head: branch,
+      title: 'fix: crash me',
+      body: CHECKED_BODY,
+    });
+    await h.pulls.review(ws.project, h.actor('bob'), pull.number, { verdict: 'approve' });
+    return { ws, number: pull.number };
+  }
+
+  const attempts = async () => (await database.db.selectFrom('merge_attempts').selectAll().execute()).length;
+
+  it('after the ref update: restart finishes the merge', async () => {
+    const { ws, number } = await readyPull('feature/TF-1-kill');
+    const before = await ws.serverSha('refs/heads/main');
+    const result = await runChild(script, {
+      dataDir: database.dataDir,
+      databaseUrl: database.url,
+      fault: 'merge.after-ref-update',
+      project: ws.project.name,
+      token: h.tokens.get('bob'),
+      number,
+    });
+    expect(result.stdout).toBe('');
+    expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+    const moved = await ws.serverSha('refs/heads/main');
+    expect(moved).not.toBe(before);
+    expect((await h.pulls.get(ws.project, number)).state).toBe('open');
+    expect(await attempts()).toBe(1);
+
+    const restarted = h.pullService();
+    expect(await restarted.reconcile()).toMatchObject({ mergesFinished: 1, mergesAbandoned: 0 });
+    expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: moved });
+    expect(await ws.serverSha('refs/heads/feature/TF-1-kill')).toBeNull();
+    expect((await ws.bareGit(['rev-list', '--count', `${before}..${moved}`])).trim()).toBe('1');
+    expect(await attempts()).toBe(0);
+    expect((await h.eventTypes(ws.project.id)).at(-1)).toBe('pull_request.merged');
+  });
+
+  it('after the intent: restart leaves the PR open and trunk untouched, and it merges later', async () => {
+    const { ws, number } = await readyPull('feature/TF-2-kill');
+    const before = await ws.serverSha('refs/heads/main');
+    const result = await runChild(script, {
+      dataDir: database.dataDir,
+      databaseUrl: database.url,
+      fault: 'merge.after-intent',
+      project: ws.project.name,
+      token: h.tokens.get('bob'),
+      number,
+    });
+    expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+    expect(await ws.serverSha('refs/heads/main')).toBe(before);
+    expect(await attempts()).toBe(1);
+
+    const restarted = h.pullService();
+    expect(await restarted.reconcile()).toMatchObject({ mergesFinished: 0, mergesAbandoned: 1 });
+    expect((await h.pulls.get(ws.project, number)).state).toBe('open');
+    expect(await attempts()).toBe(0);
+    const { sha } = await restarted.merge(ws.project, h.actor('bob'), number);
+    expect(await ws.serverSha('refs/heads/main')).toBe(sha);
+  });
+});

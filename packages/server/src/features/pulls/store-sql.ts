@@ -1,0 +1,389 @@
+// The pull request store over Kysely, the same SQL on SQLite and PostgreSQL.
+import type { Finding } from '@trunkflow/core';
+import type { Kysely, Selectable } from 'kysely';
+import type {
+  CheckRunsTable,
+  Database,
+  MergeAttemptsTable,
+  PullRequestsTable,
+  ReviewsTable,
+} from '../../platform/db/schema.js';
+import { isRole, type Role, roleIn } from '../auth/roles.js';
+import { type Project, toProject } from '../projects/service.js';
+import {
+  type CheckRun,
+  type PullRequest,
+  type PullStateFilter,
+  parsePullState,
+  parseVerdict,
+  type Review,
+} from './model.js';
+import type { MergeAttempt, NewCheckRun, NewPullRequest, NewReview, PullStore, RankedReview } from './store.js';
+
+type PullRow = Selectable<PullRequestsTable> & { author_name: string };
+
+function toPull(row: PullRow): PullRequest {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    number: Number(row.number),
+    title: row.title,
+    body: row.body,
+    state: parsePullState(row.state),
+    draft: Number(row.draft) === 1,
+    head: row.head_branch,
+    headSha: row.head_sha,
+    base: row.base_branch,
+    authorId: row.author_id,
+    author: row.author_name,
+    taskKey: row.task_key,
+    mergeSha: row.merge_sha,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    closedAt: row.closed_at,
+    mergedAt: row.merged_at,
+  };
+}
+
+function toReview(row: Selectable<ReviewsTable> & { reviewer_name: string }): Review {
+  return {
+    id: row.id,
+    reviewerId: row.reviewer_id,
+    reviewer: row.reviewer_name,
+    verdict: parseVerdict(row.verdict),
+    body: row.body,
+    sha: row.sha,
+    dismissed: Number(row.dismissed) === 1,
+    createdAt: row.created_at,
+  };
+}
+
+function toCheckRun(row: Selectable<CheckRunsTable>): CheckRun {
+  return {
+    sha: row.sha,
+    ok: Number(row.ok) === 1,
+    findings: JSON.parse(row.findings) as Finding[],
+    createdAt: row.created_at,
+    configError: row.config_error,
+  };
+}
+
+function toAttempt(row: Selectable<MergeAttemptsTable>): MergeAttempt {
+  return {
+    pullRequestId: row.pull_request_id,
+    commitSha: row.commit_sha,
+    trunkBefore: row.trunk_before,
+    createdAt: row.created_at,
+    actor: row.actor,
+  };
+}
+
+function asRole(value: string): Role {
+  if (!isRole(value)) throw new Error(`unknown role "${value}" in the database`);
+  return value;
+}
+
+export class SqlPullStore implements PullStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  transaction<T>(work: (store: PullStore, executor: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new SqlPullStore(trx), trx));
+  }
+
+  private pulls() {
+    return this.db
+      .selectFrom('pull_requests')
+      .innerJoin('users', 'users.id', 'pull_requests.author_id')
+      .selectAll('pull_requests')
+      .select('users.name as author_name');
+  }
+
+  async project(id: string): Promise<Project | null> {
+    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toProject(row) : null;
+  }
+
+  async takeNumber(projectId: string): Promise<number> {
+    const row = await this.db
+      .updateTable('projects')
+      .set((eb) => ({ next_pr_number: eb('next_pr_number', '+', 1) }))
+      .where('id', '=', projectId)
+      .returning('next_pr_number')
+      .executeTakeFirstOrThrow();
+    return Number(row.next_pr_number) - 1;
+  }
+
+  async insert(pull: NewPullRequest): Promise<void> {
+    await this.db
+      .insertInto('pull_requests')
+      .values({
+        id: pull.id,
+        project_id: pull.projectId,
+        number: pull.number,
+        title: pull.title,
+        body: pull.body,
+        author_id: pull.authorId,
+        head_branch: pull.head,
+        head_sha: pull.headSha,
+        base_branch: pull.base,
+        state: 'open',
+        draft: pull.draft ? 1 : 0,
+        task_key: pull.taskKey,
+        merge_sha: null,
+        created_at: pull.createdAt,
+        updated_at: pull.createdAt,
+        closed_at: null,
+        merged_at: null,
+      })
+      .execute();
+  }
+
+  async byNumber(projectId: string, number: number): Promise<PullRequest | null> {
+    const row = await this.pulls()
+      .where('pull_requests.project_id', '=', projectId)
+      .where('pull_requests.number', '=', number)
+      .executeTakeFirst();
+    return row ? toPull(row) : null;
+  }
+
+  async byId(id: string): Promise<PullRequest | null> {
+    const row = await this.pulls().where('pull_requests.id', '=', id).executeTakeFirst();
+    return row ? toPull(row) : null;
+  }
+
+  async openByHead(projectId: string, head: string): Promise<PullRequest | null> {
+    const row = await this.pulls()
+      .where('pull_requests.project_id', '=', projectId)
+      .where('pull_requests.head_branch', '=', head)
+      .where('pull_requests.state', '=', 'open')
+      .executeTakeFirst();
+    return row ? toPull(row) : null;
+  }
+
+  async list(projectId: string, state: PullStateFilter): Promise<PullRequest[]> {
+    let query = this.pulls().where('pull_requests.project_id', '=', projectId);
+    if (state !== 'all') query = query.where('pull_requests.state', '=', state);
+    const rows = await query.orderBy('pull_requests.number', 'desc').execute();
+    return rows.map(toPull);
+  }
+
+  async listOpen(): Promise<PullRequest[]> {
+    const rows = await this.pulls()
+      .where('pull_requests.state', '=', 'open')
+      .orderBy('pull_requests.project_id')
+      .orderBy('pull_requests.number')
+      .execute();
+    return rows.map(toPull);
+  }
+
+  async lockOpen(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pull_requests')
+      .set({ updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async setHead(id: string, fromSha: string, toSha: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pull_requests')
+      .set({ head_sha: toSha, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .where('head_sha', '=', fromSha)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async setDraft(id: string, draft: boolean, now: string): Promise<void> {
+    await this.db
+      .updateTable('pull_requests')
+      .set({ draft: draft ? 1 : 0, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markClosed(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pull_requests')
+      .set({ state: 'closed', closed_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async markReopened(id: string, headSha: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pull_requests')
+      .set({ state: 'open', head_sha: headSha, closed_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'closed')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async markMerged(id: string, mergeSha: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pull_requests')
+      .set({ state: 'merged', merge_sha: mergeSha, merged_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async authorPullRequestsBefore(
+    projectId: string,
+    authorId: string,
+    beforeNumber: number,
+    since: string,
+  ): Promise<{ number: number; createdAt: string }[]> {
+    const rows = await this.db
+      .selectFrom('pull_requests')
+      .select(['number', 'created_at'])
+      .where('project_id', '=', projectId)
+      .where('author_id', '=', authorId)
+      .where('number', '<', beforeNumber)
+      .where('created_at', '>=', since)
+      .orderBy('number')
+      .execute();
+    return rows.map((row) => ({ number: Number(row.number), createdAt: row.created_at }));
+  }
+
+  async insertReview(review: NewReview): Promise<void> {
+    await this.db
+      .insertInto('reviews')
+      .values({
+        id: review.id,
+        pull_request_id: review.pullRequestId,
+        reviewer_id: review.reviewerId,
+        verdict: review.verdict,
+        body: review.body,
+        sha: review.sha,
+        dismissed: 0,
+        created_at: review.createdAt,
+      })
+      .execute();
+  }
+
+  async reviews(pullRequestId: string, projectId: string): Promise<RankedReview[]> {
+    const rows = await this.db
+      .selectFrom('reviews')
+      .innerJoin('users', 'users.id', 'reviews.reviewer_id')
+      .leftJoin('memberships', (join) =>
+        join.onRef('memberships.user_id', '=', 'reviews.reviewer_id').on('memberships.project_id', '=', projectId),
+      )
+      .selectAll('reviews')
+      .select(['users.name as reviewer_name', 'users.role as user_role', 'memberships.role as project_role'])
+      .where('reviews.pull_request_id', '=', pullRequestId)
+      // Insertion order: created_at ties (same instant) fall back to the id's order, which is only a tiebreak.
+      .orderBy('reviews.created_at')
+      .orderBy('reviews.id')
+      .execute();
+    return rows.map((row) => {
+      const memberships = new Map<string, Role>();
+      if (row.project_role !== null) memberships.set(projectId, asRole(row.project_role));
+      const reviewerRole = roleIn(
+        { userId: row.reviewer_id, name: row.reviewer_name, role: asRole(row.user_role), memberships },
+        projectId,
+      );
+      return { ...toReview(row), reviewerRole };
+    });
+  }
+
+  async dismissApprovals(pullRequestId: string, exceptSha: string): Promise<Review[]> {
+    const rows = await this.db
+      .selectFrom('reviews')
+      .innerJoin('users', 'users.id', 'reviews.reviewer_id')
+      .selectAll('reviews')
+      .select('users.name as reviewer_name')
+      .where('reviews.pull_request_id', '=', pullRequestId)
+      .where('reviews.verdict', '=', 'approve')
+      .where('reviews.dismissed', '=', 0)
+      .where('reviews.sha', '!=', exceptSha)
+      .orderBy('reviews.created_at')
+      .execute();
+    if (rows.length === 0) return [];
+    await this.db
+      .updateTable('reviews')
+      .set({ dismissed: 1 })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    return rows.map((row) => ({ ...toReview(row), dismissed: true }));
+  }
+
+  async checkRun(pullRequestId: string, sha: string): Promise<CheckRun | null> {
+    const row = await this.db
+      .selectFrom('check_runs')
+      .selectAll()
+      .where('pull_request_id', '=', pullRequestId)
+      .where('sha', '=', sha)
+      .executeTakeFirst();
+    return row ? toCheckRun(row) : null;
+  }
+
+  async latestCheckRun(pullRequestId: string): Promise<CheckRun | null> {
+    const row = await this.db
+      .selectFrom('check_runs')
+      .selectAll()
+      .where('pull_request_id', '=', pullRequestId)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return row ? toCheckRun(row) : null;
+  }
+
+  async insertCheckRun(run: NewCheckRun): Promise<boolean> {
+    const result = await this.db
+      .insertInto('check_runs')
+      .values({
+        id: run.id,
+        pull_request_id: run.pullRequestId,
+        sha: run.sha,
+        ok: run.ok ? 1 : 0,
+        findings: JSON.stringify(run.findings),
+        config_error: run.configError,
+        created_at: run.createdAt,
+      })
+      .onConflict((conflict) => conflict.columns(['pull_request_id', 'sha']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async insertMergeAttempt(attempt: MergeAttempt): Promise<void> {
+    await this.db
+      .insertInto('merge_attempts')
+      .values({
+        pull_request_id: attempt.pullRequestId,
+        commit_sha: attempt.commitSha,
+        trunk_before: attempt.trunkBefore,
+        created_at: attempt.createdAt,
+        actor: attempt.actor,
+      })
+      .execute();
+  }
+
+  async mergeAttempt(pullRequestId: string): Promise<MergeAttempt | null> {
+    const row = await this.db
+      .selectFrom('merge_attempts')
+      .selectAll()
+      .where('pull_request_id', '=', pullRequestId)
+      .executeTakeFirst();
+    return row ? toAttempt(row) : null;
+  }
+
+  async deleteMergeAttempt(pullRequestId: string): Promise<void> {
+    await this.db.deleteFrom('merge_attempts').where('pull_request_id', '=', pullRequestId).execute();
+  }
+
+  async listMergeAttempts(): Promise<MergeAttempt[]> {
+    const rows = await this.db.selectFrom('merge_attempts').selectAll().orderBy('created_at').execute();
+    return rows.map(toAttempt);
+  }
+}

@@ -1,0 +1,111 @@
+// The pull request write store: PRs, reviews, check runs and merge intents, with no business rules.
+import type { Finding } from '@trunkflow/core';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db/schema.js';
+import type { Role } from '../auth/roles.js';
+import type { Project } from '../projects/service.js';
+import type { CheckRun, PullRequest, PullStateFilter, Review, ReviewVerdict } from './model.js';
+
+export interface NewPullRequest {
+  id: string;
+  projectId: string;
+  number: number;
+  title: string;
+  body: string;
+  authorId: string;
+  head: string;
+  headSha: string;
+  base: string;
+  draft: boolean;
+  taskKey: string | null;
+  createdAt: string;
+}
+
+export interface NewReview {
+  id: string;
+  pullRequestId: string;
+  reviewerId: string;
+  verdict: ReviewVerdict;
+  body: string;
+  sha: string;
+  createdAt: string;
+}
+
+export interface NewCheckRun {
+  id: string;
+  pullRequestId: string;
+  sha: string;
+  ok: boolean;
+  findings: Finding[];
+  configError: string | null;
+  createdAt: string;
+}
+
+/** A review with the reviewer's current role in the PR's project. */
+export interface RankedReview extends Review {
+  reviewerRole: Role;
+}
+
+/** The record of a squash merge in flight: written before trunk moves, removed when the PR is merged. */
+export interface MergeAttempt {
+  pullRequestId: string;
+  commitSha: string;
+  trunkBefore: string;
+  createdAt: string;
+  /** User name of who asked for the merge. */
+  actor: string | null;
+}
+
+export interface PullStore {
+  /**
+   * Runs `work` in one transaction. The executor is the same transaction, for writers outside
+   * this store (the event log) whose rows must commit with the change they describe.
+   */
+  transaction<T>(work: (store: PullStore, executor: Kysely<Database>) => Promise<T>): Promise<T>;
+
+  project(id: string): Promise<Project | null>;
+  /** Takes the project's next PR number (projects.next_pr_number, incremented). */
+  takeNumber(projectId: string): Promise<number>;
+  insert(pull: NewPullRequest): Promise<void>;
+  byNumber(projectId: string, number: number): Promise<PullRequest | null>;
+  byId(id: string): Promise<PullRequest | null>;
+  openByHead(projectId: string, head: string): Promise<PullRequest | null>;
+  list(projectId: string, state: PullStateFilter): Promise<PullRequest[]>;
+  /** Every open PR of every project, for reconciliation at start. */
+  listOpen(): Promise<PullRequest[]>;
+  /**
+   * Touches an open PR's updated_at and reports whether it is still open. On PostgreSQL this
+   * row lock orders the writers of one PR (merge intent against close), so run it first.
+   */
+  lockOpen(id: string, now: string): Promise<boolean>;
+  /** Moves the head only from the sha the caller saw; false when another writer got there first. */
+  setHead(id: string, fromSha: string, toSha: string, now: string): Promise<boolean>;
+  setDraft(id: string, draft: boolean, now: string): Promise<void>;
+  markClosed(id: string, now: string): Promise<boolean>;
+  markReopened(id: string, headSha: string, now: string): Promise<boolean>;
+  /** Open → merged; false when the PR was not open (already merged by a racing recovery). */
+  markMerged(id: string, mergeSha: string, now: string): Promise<boolean>;
+  /** Creation times of the author's PRs in the project numbered below `beforeNumber` and opened since `since`. */
+  authorPullRequestsBefore(
+    projectId: string,
+    authorId: string,
+    beforeNumber: number,
+    since: string,
+  ): Promise<{ number: number; createdAt: string }[]>;
+
+  insertReview(review: NewReview): Promise<void>;
+  /** Reviews oldest first, each with the reviewer's current role in the project. */
+  reviews(pullRequestId: string, projectId: string): Promise<RankedReview[]>;
+  /** Marks approvals given on other shas dismissed and returns them. */
+  dismissApprovals(pullRequestId: string, exceptSha: string): Promise<Review[]>;
+
+  checkRun(pullRequestId: string, sha: string): Promise<CheckRun | null>;
+  latestCheckRun(pullRequestId: string): Promise<CheckRun | null>;
+  /** Inserts unless a run exists for that PR and sha; true when this call inserted it. */
+  insertCheckRun(run: NewCheckRun): Promise<boolean>;
+
+  insertMergeAttempt(attempt: MergeAttempt): Promise<void>;
+  mergeAttempt(pullRequestId: string): Promise<MergeAttempt | null>;
+  deleteMergeAttempt(pullRequestId: string): Promise<void>;
+  listMergeAttempts(): Promise<MergeAttempt[]>;
+}

@@ -1,0 +1,225 @@
+// Test support for pull requests: real database, real bare repositories and a work clone that pushes into them.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { runGit } from '@trunkflow/git';
+import pino from 'pino';
+import type { Clock, IdGenerator } from '../../platform/clock.js';
+import type { TestDatabase } from '../../platform/db/test-databases.js';
+import { EventLog } from '../../platform/events/event-log.js';
+import { Repositories } from '../../platform/git/repositories.js';
+import { AuditLog } from '../auth/audit.js';
+import type { Actor, Role } from '../auth/roles.js';
+import { AuthService } from '../auth/service.js';
+import { type NewProject, type Project, ProjectService } from '../projects/service.js';
+import { PullService } from './service.js';
+
+/** A clock tests move by hand; every reading is one millisecond later, so orderings by time are strict. */
+export class TestClock implements Clock {
+  private at: number;
+  constructor(start = '2025-03-04T10:00:00.000Z') {
+    this.at = Date.parse(start);
+  }
+  now(): Date {
+    this.at += 1;
+    return new Date(this.at);
+  }
+  advance(ms: number): void {
+    this.at += ms;
+  }
+}
+
+let sequence = 0;
+export const sequentialIds: IdGenerator = {
+  next: () => `id-${Date.now().toString(36)}-${(sequence++).toString(36).padStart(6, '0')}`,
+};
+
+/** A PR body that satisfies the user-flow-checklist rule. */
+export const CHECKED_BODY = '## What\n\nA change.\n\n## User flows tested\n\n- [x] opened the page\n';
+
+export const USERS = {
+  alice: 'developer',
+  bob: 'developer',
+  carol: 'developer',
+  pat: 'product',
+  mia: 'maintainer',
+  vic: 'viewer',
+} as const satisfies Record<string, Role>;
+export type UserName = keyof typeof USERS | 'admin';
+
+export interface PullServiceOptions {
+  faults?: readonly string[];
+  onFault?: (point: string) => void | Promise<void>;
+}
+
+export class Harness {
+  readonly clock = new TestClock();
+  readonly logger = pino({ level: 'silent' });
+  readonly events: EventLog;
+  readonly auth: AuthService;
+  readonly projects: ProjectService;
+  readonly repositories: Repositories;
+  readonly pulls: PullService;
+  readonly actors = new Map<UserName, Actor>();
+  readonly tokens = new Map<UserName, string>();
+  private counter = 0;
+
+  constructor(readonly database: TestDatabase) {
+    const audit = new AuditLog(this.clock);
+    this.events = new EventLog(database.db, database.dialect, this.clock);
+    this.auth = new AuthService(database.db, this.clock, sequentialIds, audit);
+    this.repositories = new Repositories(database.dataDir);
+    this.projects = new ProjectService(database.db, this.repositories, this.events, audit, this.clock, sequentialIds);
+    this.pulls = this.pullService();
+  }
+
+  /** Another service over the same database and repositories, as a second process would have. */
+  pullService(options: PullServiceOptions = {}): PullService {
+    return new PullService(
+      this.database.db,
+      this.events,
+      this.repositories,
+      this.projects,
+      this.auth,
+      this.clock,
+      sequentialIds,
+      this.logger,
+      options.faults ?? [],
+      options.onFault,
+    );
+  }
+
+  static async start(database: TestDatabase): Promise<Harness> {
+    const harness = new Harness(database);
+    const first = await harness.auth.ensureFirstAdmin('admin-token-0123456789');
+    harness.tokens.set('admin', first.token ?? 'admin-token-0123456789');
+    harness.actors.set('admin', await harness.auth.authenticate(harness.tokens.get('admin') ?? ''));
+    for (const [name, role] of Object.entries(USERS)) {
+      const { token } = await harness.auth.createUser(null, name, role);
+      harness.tokens.set(name as UserName, token);
+      harness.actors.set(name as UserName, await harness.auth.authenticate(token));
+    }
+    return harness;
+  }
+
+  actor(name: UserName): Actor {
+    const actor = this.actors.get(name);
+    if (!actor) throw new Error(`no test user ${name}`);
+    return actor;
+  }
+
+  /** A fresh project with a work clone; trunk gets `files` (and a trunkflow.yml when given). */
+  async project(
+    options: { trunkFiles?: Record<string, string>; settings?: Partial<NewProject> } = {},
+  ): Promise<Workspace> {
+    this.counter++;
+    const name = `p${this.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    const project = await this.projects.create(this.actor('admin'), { name, ...options.settings });
+    const work = await mkdtemp(join(tmpdir(), 'trunkflow-work-'));
+    const workspace = new Workspace(this, project, this.repositories.pathOf(name), work);
+    await workspace.git(['init', '--quiet', '-b', project.trunk]);
+    await workspace.git(['remote', 'add', 'origin', workspace.bare]);
+    await workspace.commit(options.trunkFiles ?? { 'README.md': '# demo\n' }, 'chore: initial commit', 'mia');
+    await workspace.git(['push', '--quiet', 'origin', project.trunk]);
+    return workspace;
+  }
+
+  async eventTypes(projectId: string): Promise<string[]> {
+    return (await this.events.listAfter(0, { projectId, limit: 1000 })).map((event) => event.type);
+  }
+
+  async eventsOf(projectId: string, type: string) {
+    return (await this.events.listAfter(0, { projectId, limit: 1000 })).filter((event) => event.type === type);
+  }
+}
+
+export class Workspace {
+  readonly cleanups: string[] = [];
+
+  constructor(
+    readonly harness: Harness,
+    readonly project: Project,
+    readonly bare: string,
+    readonly dir: string,
+  ) {}
+
+  private env(author: UserName): NodeJS.ProcessEnv {
+    const at = `${Math.floor(this.harness.clock.now().getTime() / 1000)} +0000`;
+    return {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: author,
+      GIT_AUTHOR_EMAIL: `${author}@trunkflow.local`,
+      GIT_AUTHOR_DATE: at,
+      GIT_COMMITTER_NAME: author,
+      GIT_COMMITTER_EMAIL: `${author}@trunkflow.local`,
+      GIT_COMMITTER_DATE: at,
+    };
+  }
+
+  git(args: string[], author: UserName = 'alice'): Promise<string> {
+    return runGit(args, { cwd: this.dir, env: this.env(author) });
+  }
+
+  /** Git in the bare repository, as the server sees it. */
+  bareGit(args: string[]): Promise<string> {
+    return runGit(args, { cwd: this.bare });
+  }
+
+  async serverSha(ref: string): Promise<string | null> {
+    const out = await runGit(['rev-parse', '--verify', '--quiet', ref], { cwd: this.bare, okExitCodes: [1] });
+    return out.trim() || null;
+  }
+
+  /** Writes files (null deletes) and commits on the current branch; returns the sha. */
+  async commit(files: Record<string, string | null>, message: string, author: UserName = 'alice'): Promise<string> {
+    for (const [path, content] of Object.entries(files)) {
+      const full = join(this.dir, path);
+      if (content === null) await rm(full, { force: true });
+      else {
+        await mkdir(dirname(full), { recursive: true });
+        await writeFile(full, content);
+      }
+    }
+    await this.git(['add', '-A']);
+    await this.git(['commit', '--quiet', '--allow-empty', '-m', message], author);
+    return (await this.git(['rev-parse', 'HEAD'])).trim();
+  }
+
+  /** Creates `branch` from the server's trunk, commits `files` and pushes it (without telling the service). */
+  async branch(branch: string, files: Record<string, string | null>, author: UserName = 'alice'): Promise<string> {
+    await this.git(['fetch', '--quiet', 'origin']);
+    await this.git(['switch', '--quiet', '-C', branch, `origin/${this.project.trunk}`]);
+    const sha = await this.commit(files, `work on ${branch}`, author);
+    await this.git(['push', '--quiet', '--force', 'origin', branch]);
+    return sha;
+  }
+
+  /** Adds a commit to an existing branch, pushes it and tells the service, as git hosting does. */
+  async pushTo(branch: string, files: Record<string, string | null>, author: UserName = 'alice'): Promise<string> {
+    await this.git(['switch', '--quiet', branch]);
+    const before = (await this.serverSha(`refs/heads/${branch}`)) ?? '0'.repeat(40);
+    const sha = await this.commit(files, `more work on ${branch}`, author);
+    await this.git(['push', '--quiet', 'origin', branch]);
+    await this.harness.pulls.handleRefUpdates(
+      this.project.name,
+      [{ ref: `refs/heads/${branch}`, oldSha: before, newSha: sha }],
+      this.harness.actor(author).userId,
+    );
+    return sha;
+  }
+
+  /** Commits straight onto the server's trunk (as a maintainer's direct push would). */
+  async pushTrunk(files: Record<string, string | null>, message = 'chore: trunk moves'): Promise<string> {
+    await this.git(['fetch', '--quiet', 'origin']);
+    await this.git(['switch', '--quiet', '-C', this.project.trunk, `origin/${this.project.trunk}`]);
+    const sha = await this.commit(files, message, 'mia');
+    await this.git(['push', '--quiet', 'origin', this.project.trunk]);
+    return sha;
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,119 @@
+// The database's tables as Kysely types. Times are ISO-8601 text and flags are 0/1 on both dialects.
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  /** Role in every project unless a membership overrides it. */
+  role: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  label: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  trunk: string;
+  allow_direct_trunk_push: number;
+  dismiss_stale_approvals: number;
+  required_approvals: number;
+  next_pr_number: number;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  project_id: string;
+  user_id: string;
+  role: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  type: string;
+  project_id: string | null;
+  actor: string | null;
+  payload: string;
+  created_at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor: string | null;
+  action: string;
+  target: string;
+  details: string;
+  created_at: string;
+}
+
+export interface PullRequestsTable {
+  id: string;
+  project_id: string;
+  number: number;
+  title: string;
+  body: string;
+  author_id: string;
+  head_branch: string;
+  head_sha: string;
+  base_branch: string;
+  state: string;
+  draft: number;
+  task_key: string | null;
+  merge_sha: string | null;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  merged_at: string | null;
+}
+
+export interface ReviewsTable {
+  id: string;
+  pull_request_id: string;
+  reviewer_id: string;
+  verdict: string;
+  body: string;
+  sha: string;
+  dismissed: number;
+  created_at: string;
+}
+
+export interface CheckRunsTable {
+  id: string;
+  pull_request_id: string;
+  sha: string;
+  ok: number;
+  findings: string;
+  created_at: string;
+  /** Why trunkflow.yml at this sha could not be used (the findings then use the defaults); null when it was fine. */
+  config_error: string | null;
+}
+
+export interface MergeAttemptsTable {
+  pull_request_id: string;
+  commit_sha: string;
+  trunk_before: string;
+  created_at: string;
+  /** User name of who asked for the merge; null for rows written before migration 0002. */
+  actor: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  projects: ProjectsTable;
+  memberships: MembershipsTable;
+  events: EventsTable;
+  audit_log: AuditLogTable;
+  pull_requests: PullRequestsTable;
+  reviews: ReviewsTable;
+  check_runs: CheckRunsTable;
+  merge_attempts: MergeAttemptsTable;
+}

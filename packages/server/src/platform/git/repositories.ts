@@ -1,0 +1,58 @@
+// Where hosted bare repositories live, and creating them. Names are validated before any path is built.
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { runGit } from '@trunkflow/git';
+import { ValidationError } from '../errors.js';
+
+const PROJECT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export function validateProjectName(name: string): void {
+  if (!PROJECT_NAME.test(name)) {
+    throw new ValidationError(
+      `project name "${name}" is not valid: use 1 to 63 lowercase letters, digits and "-", starting with a letter or digit`,
+    );
+  }
+}
+
+export class Repositories {
+  private readonly root: string;
+
+  constructor(dataDir: string) {
+    this.root = resolve(dataDir, 'repos');
+  }
+
+  /** The bare repository of a project; the name is checked so no path can leave the root. */
+  pathOf(project: string): string {
+    validateProjectName(project);
+    const path = join(this.root, `${project}.git`);
+    if (!path.startsWith(this.root + sep)) throw new ValidationError(`project name "${project}" is not valid`);
+    return path;
+  }
+
+  get rootDir(): string {
+    return this.root;
+  }
+
+  async exists(project: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(project))).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Creates an empty bare repository whose HEAD names the trunk. */
+  async create(project: string, trunk: string): Promise<string> {
+    const path = this.pathOf(project);
+    await mkdir(this.root, { recursive: true });
+    await runGit(['init', '--bare', '--quiet', `--initial-branch=${trunk}`, path], { cwd: this.root });
+    await runGit(['config', 'http.receivepack', 'true'], { cwd: path });
+    // Pushes are checked by Trunkflow before refs move; reflogs keep a record of every move.
+    await runGit(['config', 'core.logAllRefUpdates', 'always'], { cwd: path });
+    return path;
+  }
+
+  async remove(project: string): Promise<void> {
+    await rm(this.pathOf(project), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,164 @@
+// The Fastify instance: zod route contracts, OpenAPI, bearer auth, and one error mapping for every route.
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Actor, Permission } from '../../features/auth/roles.js';
+import { can, PERMISSIONS } from '../../features/auth/roles.js';
+import { ForbiddenError, HTTP_STATUS, TrunkflowError, UnauthenticatedError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route needs: a permission, or 'public'. Every /api route must say. */
+    permission?: Permission | 'public';
+    /** Checked against the instance-wide role only; project routes check inside the service. */
+    projectScoped?: boolean;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  ZodTypeProvider
+>;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+  authenticate(token: string): Promise<Actor>;
+}
+
+/** Reads a bearer token, or a basic-auth password (git clients send tokens that way). */
+export function credentialsOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value.trim() || null;
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? null : decoded.slice(colon + 1) || null;
+  }
+  return null;
+}
+
+export function requireActor(request: FastifyRequest): Actor {
+  if (request.actor === null) throw new UnauthenticatedError();
+  return request.actor;
+}
+
+export function requirePermission(actor: Actor, permission: Permission, projectId: string | null): void {
+  if (!can(actor, permission, projectId)) {
+    throw new ForbiddenError(
+      `${actor.name} may not do this: it needs the ${PERMISSIONS[permission]} role${projectId ? ' in this project' : ''}; ask an admin to grant it`,
+      { permission },
+    );
+  }
+}
+
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+) {
+  return reply.status(status).send({ error: { code, message, details } });
+}
+
+export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { maxParamLength: 500 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('actor', null);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Trunkflow API', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && route.config?.permission === undefined && route.method !== 'HEAD') {
+      throw new Error(`route ${route.method} ${route.url} declares no permission`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const permission = request.routeOptions.config?.permission;
+    if (permission === undefined || permission === 'public') return;
+    const token = credentialsOf(request);
+    if (token === null) throw new UnauthenticatedError();
+    request.actor = await options.authenticate(token);
+    if (!request.routeOptions.config?.projectScoped) requirePermission(request.actor, permission, null);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof TrunkflowError) {
+      return sendError(reply, HTTP_STATUS[error.code], error.code, error.message, error.details);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((issue) => {
+        const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+        const where = `${error.validationContext ?? 'request'}${path ? `.${path}` : ''}`;
+        return `${where}: ${issue.message}`;
+      });
+      return sendError(reply, 400, 'validation_failed', `invalid request: ${issues.join('; ')}`, { issues });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return sendError(
+        reply,
+        500,
+        'internal',
+        'the server produced an invalid response; this is a bug, please report it',
+      );
+    }
+    const fastifyError = error as { statusCode?: number; code?: string; message: string };
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
+      return sendError(
+        reply,
+        413,
+        'payload_too_large',
+        `request body too large: the limit is ${limit} bytes; send less`,
+      );
+    }
+    if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return sendError(reply, fastifyError.statusCode, 'bad_request', fastifyError.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 500, 'internal', 'internal error; the server log has the details');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      404,
+      'not_found',
+      `no route ${request.method} ${request.url.split('?')[0]}: see GET /api/openapi.json`,
+    ),
+  );
+
+  app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () => app.swagger());
+  return app;
+}

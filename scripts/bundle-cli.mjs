@@ -1,0 +1,22 @@
+// @ts-check
+// Bundles the CLI into a few files with esbuild after `tsc -b`: Node then loads tens of files instead of
+// about 500 on every command (see bench/README.md). Each command stays its own chunk, loaded on use.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['packages/cli/src/main.ts'],
+  outdir: 'packages/cli/dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  // The server (Fastify, database drivers, a native addon) is loaded only by `serve`, from its own package.
+  external: ['@trunkflow/server'],
+  // CommonJS dependencies call require() for Node built-ins; give ESM chunks one.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
