@@ -63,7 +63,8 @@ describe.each(testDatabases())('a merge interrupted by kill -9 on $name', (kind)
       await git(home, dana, work, 'add', '.');
       await git(home, dana, work, 'commit', '-qm', 'fix: keep the cart');
       await git(home, dana, work, 'push', '-q', 'origin', 'HEAD:feature/TF-1-cart');
-      writeFileSync(join(work, '..', `${fault}-body.md`), BODY);
+      const bodyFile = join(dirs.make('crash-body'), 'body.md');
+      writeFileSync(bodyFile, BODY);
       await json(
         dana,
         'pr',
@@ -75,7 +76,7 @@ describe.each(testDatabases())('a merge interrupted by kill -9 on $name', (kind)
         '--title',
         TITLE,
         '--body-file',
-        join(work, '..', `${fault}-body.md`),
+        bodyFile,
       );
       await json(bob, 'pr', 'approve', '1', '--project', 'shop');
 

@@ -51,7 +51,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const ids = deps.ids ?? uuidGenerator;
   const logger = deps.logger ?? pino({ level: config.logLevel });
 
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (error, connection) =>
+      logger.warn({ err: error, connection }, 'PostgreSQL dropped a connection; reconnecting'),
+  });
   const applied = await migrateToLatest(database);
   logger.info({ database: database.location, dialect: database.dialect, applied }, 'database ready');
   const { db } = database;

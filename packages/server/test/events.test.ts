@@ -9,7 +9,7 @@ interface StreamedEvent {
 }
 
 /**
- * Reads SSE frames until `count` events arrived, then aborts the stream. `connected` resolves once
+ * Reads SSE frames until `count` events arrived, then cancels the stream. `connected` resolves once
  * the server's first frame arrives: the server subscribes before writing it, so nothing sent after is missed.
  */
 function readEvents(
@@ -30,17 +30,15 @@ async function collect(
   headers: Record<string, string>,
   onConnected: () => void,
 ): Promise<StreamedEvent[]> {
-  const controller = new AbortController();
-  const response = await fetch(url, {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers },
-    signal: controller.signal,
-  });
+  const response = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers } });
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  // Cancelling through the reader that holds the stream closes the connection; no abort races a read.
+  const stop = () => reader.cancel().catch(() => {});
   const decoder = new TextDecoder();
   const events: StreamedEvent[] = [];
   let buffer = '';
-  const deadline = setTimeout(() => controller.abort(), 10_000);
+  const deadline = setTimeout(stop, 10_000);
   try {
     while (events.length < count) {
       const { value, done } = await reader.read();
@@ -58,7 +56,7 @@ async function collect(
     }
   } finally {
     clearTimeout(deadline);
-    controller.abort();
+    await stop();
   }
   return events;
 }

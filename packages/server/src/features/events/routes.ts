@@ -63,7 +63,18 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      raw.write(': connected\n\n');
+      // One way out for all three ends: the client leaves, the socket breaks, or the hub stops.
+      let open = true;
+      const write = (chunk: string) => {
+        if (open && !raw.writableEnded && !raw.destroyed) raw.write(chunk);
+      };
+      const close = () => {
+        if (!open) return;
+        open = false;
+        clearInterval(heartbeat);
+        unsubscribe();
+        if (!raw.writableEnded) raw.end();
+      };
       // Listen first and buffer, then replay from the log, so nothing falls between the two.
       let lastSent = resumeFrom ?? hub.position;
       const buffered: DomainEvent[] = [];
@@ -71,27 +82,25 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
       const send = (event: DomainEvent) => {
         if (event.id <= lastSent) return;
         lastSent = event.id;
-        raw.write(sse(event));
+        write(sse(event));
       };
-      const unsubscribe = hub.subscribe(
-        (event) => (replaying ? buffered.push(event) : send(event)),
-        projectId,
-        () => raw.end(),
-      );
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
       heartbeat.unref();
-      request.raw.on('close', () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-      });
+      const unsubscribe = hub.subscribe((event) => (replaying ? buffered.push(event) : send(event)), projectId, close);
+      raw.on('close', close);
+      raw.on('error', close);
+      write(': connected\n\n');
       try {
         if (resumeFrom !== undefined) {
-          for (;;) {
+          while (open) {
             const page = await log.listAfter(lastSent, { projectId, limit: 500 });
             for (const event of page) send(event);
             if (page.length < 500) break;
           }
         }
+      } catch (error) {
+        request.log.warn({ err: error }, 'event stream replay failed; closing the stream so the client resumes');
+        close();
       } finally {
         replaying = false;
         for (const event of buffered.splice(0)) send(event);

@@ -27,6 +27,11 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   /** Folder of the SQLite file. */
   dataDir: string;
+  /**
+   * Told when PostgreSQL drops a connection (a restart, a failover, an idle timeout). The pool
+   * replaces it on next use, and the listener reconnects; without a handler the error would crash.
+   */
+  onConnectionError?: (error: Error, connection: 'pool' | 'listener') => void;
 }
 
 // bigint columns (event ids) come back as numbers; ids stay far below 2^53.
@@ -42,20 +47,73 @@ function redact(url: string): string {
   }
 }
 
+/** How long the listener waits before reconnecting after PostgreSQL dropped it. */
+const LISTEN_RETRY_MS = 1000;
+
+/**
+ * Keeps one connection listening on `channel` until the returned function is called. When
+ * PostgreSQL drops it, it reconnects and calls `onNotify` once, so nothing sent meanwhile waits.
+ * The first connection must succeed: a failure then is thrown to the caller.
+ */
+async function listenWithReconnect(
+  url: string,
+  channel: string,
+  onNotify: () => void,
+  onError: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let established = false;
+  let client: pg.Client | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const scheduleRetry = () => {
+    retry = setTimeout(() => {
+      retry = null;
+      connect().then(onNotify, () => {});
+    }, LISTEN_RETRY_MS);
+    retry.unref();
+  };
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    let lost = false;
+    const onLost = (error: Error) => {
+      if (lost || stopped) return;
+      lost = true;
+      next.end().catch(() => {});
+      if (!established) return;
+      onError(error);
+      scheduleRetry();
+    };
+    next.on('error', onLost);
+    next.on('end', () => onLost(new Error('the listening connection ended')));
+    next.on('notification', onNotify);
+    client = next;
+    try {
+      await next.connect();
+      await next.query(`listen ${channel}`);
+    } catch (error) {
+      onLost(error as Error);
+      throw error;
+    }
+  };
+  await connect();
+  established = true;
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}
+
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
+    const onConnectionError = options.onConnectionError ?? (() => {});
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle pooled connection that PostgreSQL closes is dropped from the pool, not fatal.
+    pool.on('error', (error) => onConnectionError(error, 'pool'));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = options.databaseUrl;
-    const listen = async (channel: string, onNotify: () => void) => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      client.on('notification', onNotify);
-      // A lost listener connection only delays delivery to the next poll; it must not crash the server.
-      client.on('error', () => {});
-      await client.query(`listen ${channel}`);
-      return () => client.end();
-    };
+    const listen = (channel: string, onNotify: () => void) =>
+      listenWithReconnect(url, channel, onNotify, (error) => onConnectionError(error, 'listener'));
     return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy(), listen };
   }
   mkdirSync(options.dataDir, { recursive: true });

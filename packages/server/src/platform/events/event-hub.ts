@@ -16,6 +16,7 @@ export class EventHub {
   private polling: Promise<void> | null = null;
   private again = false;
   private started = false;
+  private stopped = false;
 
   private unlisten: (() => Promise<void>) | null = null;
 
@@ -38,6 +39,7 @@ export class EventHub {
   /** Stops polling and tells every subscriber to end, so open streams do not hold a shutdown. */
   async stop(): Promise<void> {
     this.started = false;
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.unlisten?.();
@@ -56,7 +58,12 @@ export class EventHub {
     return this.cursor;
   }
 
+  /** After `stop`, a late subscriber is told to close at once rather than left open. */
   subscribe(listener: Listener, projectId?: string, onClose: () => void = () => {}): () => void {
+    if (this.stopped) {
+      queueMicrotask(onClose);
+      return () => {};
+    }
     const subscription = { listener, projectId, onClose };
     this.subscriptions.add(subscription);
     return () => this.subscriptions.delete(subscription);

@@ -1,0 +1,73 @@
+// PostgreSQL dropping the server's connections (a restart, a failover, an idle timeout) must not
+// crash the server: the pool replaces its connections and the event listener reconnects.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_POSTGRES_URL } from '../src/platform/db/test-databases.js';
+import { startServer, type TestServer, testDatabases } from './helpers/server.js';
+
+const postgres = testDatabases().filter((kind) => kind.name === 'postgres');
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Terminates every connection to the database, as a PostgreSQL restart would; returns how many. */
+function dropConnections(database: string): Promise<number> {
+  return withAdmin(async (client) => {
+    const result = await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
+    return result.rowCount ?? 0;
+  });
+}
+
+/** Connections to the database whose last statement was LISTEN: the event hub's listener. */
+function listeners(database: string): Promise<number> {
+  return withAdmin(async (client) => {
+    const result = await client.query(
+      "select count(*)::int as n from pg_stat_activity where datname = $1 and query ilike 'listen %'",
+      [database],
+    );
+    return (result.rows[0] as { n: number }).n;
+  });
+}
+
+async function eventually(probe: () => Promise<boolean>, attempts = 100): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    if (await probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+describe.each(postgres)('when $name drops the server connections', (kind) => {
+  let server: TestServer;
+  let database: string;
+  beforeAll(async () => {
+    server = await startServer(kind);
+    database = new URL(server.database.url as string).pathname.slice(1);
+  });
+  afterAll(async () => server?.stop());
+
+  it('keeps serving, and the event listener comes back', async () => {
+    // Warm the pool so it holds idle connections for PostgreSQL to drop.
+    expect((await server.api('POST', '/api/projects', { body: { name: 'before' } })).status).toBe(201);
+    expect(await listeners(database)).toBe(1);
+
+    expect(await dropConnections(database)).toBeGreaterThanOrEqual(2);
+    expect(await eventually(async () => (await listeners(database)) === 0)).toBe(true);
+
+    expect((await server.api('POST', '/api/projects', { body: { name: 'after' } })).status).toBe(201);
+    const listed = await server.api<{ projects: { name: string }[] }>('GET', '/api/projects');
+    expect(listed.body.projects.map((project) => project.name).sort()).toEqual(['after', 'before']);
+    expect(await eventually(async () => (await listeners(database)) === 1)).toBe(true);
+    expect((await server.api('GET', '/readyz')).status).toBe(200);
+  });
+});
