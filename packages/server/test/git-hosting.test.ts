@@ -1,5 +1,5 @@
 // Hosted git over smart HTTP with the real git client: permissions, trunk protection and push events.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, authedGitUrl, GitClient, startServer, type TestServer, testDatabases } from './helpers/server.js';
@@ -73,6 +73,49 @@ describe.each(testDatabases())('hosted git on $name', (kind) => {
     } finally {
       dev.remove();
       view.remove();
+    }
+  });
+
+  it('undoes the push event of an update git accepted but could not apply, and keeps the others', async () => {
+    const dev = new GitClient();
+    try {
+      await dev.git('clone', '-q', authedGitUrl(server.url, 'shop', developer), '.');
+      writeFileSync(join(dev.dir, 'locked.txt'), 'x\n');
+      await dev.git('add', '.');
+      await dev.git('commit', '-qm', 'feat: locked');
+      const sha = (await dev.git('rev-parse', 'HEAD')).trim();
+      // Another writer holds the ref's lock, so receive-pack fails that update after pre-receive.
+      const heads = join(server.database.dataDir, 'repos', 'shop.git', 'refs', 'heads', 'feature');
+      mkdirSync(heads, { recursive: true });
+      const lock = join(heads, 'TF-3-locked.lock');
+      writeFileSync(lock, '');
+      const { body: before } = await server.api<{ events: { id: number }[] }>('GET', '/api/events?project=shop');
+      const after = before.events.at(-1)?.id ?? 0;
+      let push: Awaited<ReturnType<GitClient['run']>>;
+      try {
+        push = await dev.run(['push', 'origin', 'HEAD:feature/TF-3-locked', 'HEAD:feature/TF-4-fine']);
+      } finally {
+        rmSync(lock);
+      }
+      expect(push.status).not.toBe(0);
+      expect(push.stderr).toContain('TF-3-locked');
+      const refs = await dev.git('ls-remote', '--heads', 'origin');
+      expect(refs).not.toContain('TF-3-locked');
+      expect(refs).toContain(`${sha}\trefs/heads/feature/TF-4-fine`);
+
+      const { body } = await server.api<{ events: { type: string; payload: Record<string, string> }[] }>(
+        'GET',
+        `/api/events?project=shop&after=${after}`,
+      );
+      const pushes = body.events.map((event) => [event.type, event.payload.ref]);
+      expect(pushes).toEqual([
+        ['push', 'refs/heads/feature/TF-3-locked'],
+        ['push', 'refs/heads/feature/TF-4-fine'],
+        ['push.failed', 'refs/heads/feature/TF-3-locked'],
+      ]);
+      expect(body.events[2]?.payload).toMatchObject({ after: sha, pusher: 'dana' });
+    } finally {
+      dev.remove();
     }
   });
 

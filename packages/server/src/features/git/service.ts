@@ -25,7 +25,11 @@ interface PendingPush {
   actor: Actor;
   project: Project;
   repo: string;
+  /** The updates the pre-receive hook accepted and recorded `push` events for. */
+  accepted: RefUpdate[];
 }
+
+const ZERO_SHA = '0'.repeat(40);
 
 /** A git request that passed authentication and authorisation, ready to run. */
 export interface AuthorizedGitRequest {
@@ -100,8 +104,8 @@ export class GitHostingService {
     const { project, service, movesRefs, actor } = target;
     const hookToken = randomBytes(24).toString('hex');
     const repo = this.repositories.pathOf(project.name);
-    if (movesRefs) this.pending.set(hookToken, { actor, project, repo });
-    const before = movesRefs ? await this.refs(repo) : null;
+    const push: PendingPush | null = movesRefs ? { actor, project, repo, accepted: [] } : null;
+    if (push) this.pending.set(hookToken, push);
     try {
       return await runHttpBackend(
         {
@@ -120,7 +124,7 @@ export class GitHostingService {
       );
     } finally {
       this.pending.delete(hookToken);
-      if (before !== null) await this.afterPush(project, repo, before, actor);
+      if (push) await this.afterPush(push);
     }
   }
 
@@ -151,6 +155,7 @@ export class GitHostingService {
         });
       }
     });
+    push.accepted = updates;
     return { ok: true, messages: [] };
   }
 
@@ -164,21 +169,47 @@ export class GitHostingService {
     return refs;
   }
 
-  /** Tells listeners which refs really moved; a listener's failure is logged, and reconciled at start. */
-  private async afterPush(project: Project, repo: string, before: Map<string, string>, actor: Actor): Promise<void> {
-    const after = await this.refs(repo);
-    const updates: RefUpdate[] = [];
-    const zero = '0'.repeat(40);
-    for (const ref of new Set([...before.keys(), ...after.keys()])) {
-      const oldSha = before.get(ref) ?? zero;
-      const newSha = after.get(ref) ?? zero;
-      if (oldSha !== newSha) updates.push({ ref, oldSha, newSha });
-    }
-    if (updates.length === 0) return;
+  /**
+   * After git exits: the accepted updates whose ref still holds its old value did not land (a
+   * lock held elsewhere, an atomic push rolled back), so each gets a `push.failed` event to undo
+   * its `push`. The ones that landed, and only those, go to the listeners: a concurrent merge is
+   * not attributed to this pusher. A listener's failure is logged, and reconciled at start.
+   */
+  private async afterPush(push: PendingPush): Promise<void> {
+    const { project, repo, accepted, actor } = push;
+    if (accepted.length === 0) return;
+    const refs = await this.refs(repo);
+    const failed = accepted.filter((update) => (refs.get(update.ref) ?? ZERO_SHA) === update.oldSha);
+    const landed = accepted.filter((update) => !failed.includes(update));
+    if (failed.length > 0) await this.recordFailed(push, failed);
+    if (landed.length === 0) return;
     try {
-      await this.onRefsUpdated(project, updates, actor);
+      await this.onRefsUpdated(project, landed, actor);
     } catch (error) {
       this.logger.error({ err: error, project: project.name }, 'processing a push failed; it is retried at start');
+    }
+  }
+
+  private async recordFailed({ project, actor }: PendingPush, failed: RefUpdate[]): Promise<void> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const update of failed) {
+          await this.events.append(trx, {
+            type: 'push.failed',
+            projectId: project.id,
+            actor: actor.name,
+            payload: {
+              ref: update.ref,
+              before: update.oldSha,
+              after: update.newSha,
+              pusher: actor.name,
+              reason: 'git accepted the update but did not apply it; the ref is unchanged',
+            },
+          });
+        }
+      });
+    } catch (error) {
+      this.logger.error({ err: error, project: project.name, failed }, 'could not record push.failed events');
     }
   }
 }
