@@ -1,7 +1,7 @@
 // Gathers a change's policy facts from real git: few processes, run side by side.
 import type { AuthorPullRequest, FactName, PolicyFacts } from '@trunkflow/core';
 import { type CommitObject, parseCatFileBatch, parseCommitObject } from './cat-file.js';
-import { parseNumstatZ, parseZeroContextPatch } from './diff-output.js';
+import { parseNumstatZ, parsePatch } from './diff-output.js';
 import { GitError, runGit, runGitRaw } from './run-git.js';
 
 export class RefNotFoundError extends Error {
@@ -88,12 +88,14 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
     : Promise.resolve(null);
 
   // `base...head` diffs against the merge base and `base..head` lists the branch's own commits,
-  // so every process starts at once instead of waiting for merge-base.
+  // so every process starts at once instead of waiting for merge-base. The patch, when needed,
+  // also gives the changed files, so one diff runs, never two.
   const range = `${base.sha}...${head.sha}`;
+  const needsPatch = needs.has('patches');
   const settled = await Promise.allSettled([
     mergeBasePromise,
-    needs.has('changedFiles') ? git(['diff', '--numstat', '-z', ...DIFF_FLAGS, range]) : null,
-    needs.has('patches') ? git(['diff', '-U0', ...DIFF_FLAGS, range]) : null,
+    needs.has('changedFiles') && !needsPatch ? git(['diff', '--numstat', '-z', ...DIFF_FLAGS, range]) : null,
+    needsPatch ? git(['diff', '-U0', ...DIFF_FLAGS, range]) : null,
     needs.has('branchCommits') ? git(['log', '--reverse', '--format=%H%x09%aI', `${base.sha}..${head.sha}`]) : null,
     needs.has('coverage') ? git(['ls-tree', '-r', '-z', '--name-only', head.sha]) : null,
     authorPromise,
@@ -107,7 +109,11 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
 
   const facts: ChangeFacts['facts'] = {};
   if (numstat !== null) facts.changedFiles = parseNumstatZ(numstat);
-  if (patch !== null) facts.patches = parseZeroContextPatch(patch);
+  if (patch !== null) {
+    const parsed = parsePatch(patch);
+    facts.patches = parsed.patches;
+    if (needs.has('changedFiles')) facts.changedFiles = parsed.changedFiles;
+  }
   if (needs.has('gitattributes')) facts.gitattributes = attributes?.content.toString('utf8') ?? '';
   if (needs.has('flagRegistry')) {
     facts.flagRegistry = { path: registryPath, content: registry?.content.toString('utf8') ?? null };

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChangedFile, FilePatch } from '@trunkflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNumstatZ, parseZeroContextPatch, unquoteGitPath } from './diff-output.js';
+import { parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
 
 // Real git output from a throwaway repository, isolated from the machine's git config.
 let root: string;
@@ -37,6 +37,13 @@ const numbered = (from: number, to: number) =>
 
 const TAB_PATH = 'tab\there.txt';
 const EMOJI_QUOTE_PATH = 'emoji-😀"quote.txt';
+/** Changes whose patch has no ---/+++ lines, so only `diff --git` names them. */
+const HEADER_ONLY = {
+  modeChange: 'bin/run me.sh',
+  emptyNewFile: 'docs/empty file.md',
+  binaryRenamedTo: 'assets/moved logo.bin',
+  quotedBinary: 'assets/tab\tlogo.bin',
+};
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'trunkflow-diff-output-'));
@@ -57,6 +64,8 @@ beforeAll(() => {
   write('hunks.txt', numbered(1, 30));
   write(TAB_PATH, 'before\n');
   write(EMOJI_QUOTE_PATH, 'before\n');
+  write(HEADER_ONLY.modeChange, 'echo hi\n');
+  write('assets/still.bin', Buffer.from([0, 7, 7, 7, 0]));
   commit('base');
 
   move('src/old-name.ts', 'src/new-name.ts');
@@ -74,6 +83,10 @@ beforeAll(() => {
   write('hunks.txt', numbered(1, 30).replace('line 3\n', 'line three\n').replace('line 25\n', 'line 25\nline 25b\n'));
   write(TAB_PATH, 'after\n');
   write(EMOJI_QUOTE_PATH, 'after\n');
+  write(HEADER_ONLY.emptyNewFile, '');
+  move('assets/still.bin', HEADER_ONLY.binaryRenamedTo);
+  write(HEADER_ONLY.quotedBinary, Buffer.from([0, 3, 0]));
+  chmodSync(join(repo, HEADER_ONLY.modeChange), 0o755);
   commit('head');
 });
 
@@ -159,6 +172,7 @@ describe('parseNumstatZ on real `git diff --numstat -z -M` output', () => {
       'hunks.txt',
       TAB_PATH,
       EMOJI_QUOTE_PATH,
+      ...Object.values(HEADER_ONLY),
     ];
     expect(files.map((file) => file.path).sort()).toEqual(expected.sort());
   });
@@ -183,10 +197,10 @@ describe('parseNumstatZ on real `git diff --numstat -z -M` output', () => {
   });
 });
 
-describe('parseZeroContextPatch on real `git diff -U0` output', () => {
+describe('parsePatch on real `git diff -U0` output', () => {
   let patches: FilePatch[];
   beforeAll(() => {
-    patches = parseZeroContextPatch(git(['diff', '-U0', ...DIFF_FLAGS, 'HEAD~1', 'HEAD']));
+    patches = parsePatch(git(['diff', '-U0', ...DIFF_FLAGS, 'HEAD~1', 'HEAD'])).patches;
   });
   const find = (path: string) => patches.find((patch) => patch.path === path);
 
@@ -269,7 +283,25 @@ describe('parseZeroContextPatch on real `git diff -U0` output', () => {
     expect(paths).not.toContain('assets/logo.bin');
     expect(paths).not.toContain('assets/new.bin');
     expect(paths).not.toContain('lib/moved-as-is.ts');
+    expect(paths).not.toContain(HEADER_ONLY.binaryRenamedTo);
     expect(paths).toHaveLength(new Set(paths).size);
+  });
+
+  // One git process instead of two: the patch must give what --numstat gives. The one exception:
+  // a binary file renamed without change has no "Binary files" line, so it reads as 0 lines.
+  it.each([
+    { name: 'default config', config: [] },
+    { name: 'core.quotePath=false', config: ['-c', 'core.quotePath=false'] },
+  ])('lists the same files and counts as --numstat, with $name', ({ config }) => {
+    const range = ['HEAD~1', 'HEAD'];
+    const numstat = parseNumstatZ(git(['diff', '--numstat', '-z', ...DIFF_FLAGS, ...range], { config }));
+    const fromPatch = parsePatch(git(['diff', '-U0', ...DIFF_FLAGS, ...range], { config })).changedFiles;
+    const byPath = (a: ChangedFile, b: ChangedFile) => (a.path < b.path ? -1 : 1);
+    const expected = numstat.map((file) =>
+      file.path === HEADER_ONLY.binaryRenamedTo ? { ...file, added: 0, deleted: 0, binary: false } : file,
+    );
+    expect(fromPatch.sort(byPath)).toEqual(expected.sort(byPath));
+    expect(fromPatch.map((file) => file.path)).toEqual(expect.arrayContaining(Object.values(HEADER_ONLY)));
   });
 
   // core.quotePath=false is a common user setting (it is git's advice for non-ASCII names); git
@@ -280,12 +312,12 @@ describe('parseZeroContextPatch on real `git diff -U0` output', () => {
     { path: 'quo"te.txt', added: 'more' },
   ])('reads $path when the user has core.quotePath=false', ({ path, added }) => {
     const output = git(['diff', '-U0', ...DIFF_FLAGS, 'HEAD~1', 'HEAD'], { config: ['-c', 'core.quotePath=false'] });
-    const patch = parseZeroContextPatch(output).find((p) => p.path === path);
+    const patch = parsePatch(output).patches.find((p) => p.path === path);
     expect(patch?.added.map((line) => line.text) ?? [], `no patch read for ${path}`).toContain(added);
   });
 
   it('reads nothing from empty output', () => {
-    expect(parseZeroContextPatch('')).toEqual([]);
+    expect(parsePatch('')).toEqual({ changedFiles: [], patches: [] });
   });
 });
 

@@ -75,23 +75,79 @@ function pathAfterPrefix(line: string, prefix: string): string | null {
 
 const HUNK_HEADER = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
 
-/** Parses `git diff -U0 --no-color` output into the added and removed lines of each file. */
-export function parseZeroContextPatch(output: string): FilePatch[] {
+/**
+ * The path of a `diff --git a/P b/P` line, for sections with no other path line (a binary change,
+ * a mode change, an empty new file). Only used when the file was not renamed, so both halves
+ * name the same path, which settles where an unquoted path with spaces splits.
+ */
+function pathOfDiffLine(line: string): string {
+  const rest = line.slice('diff --git '.length);
+  if (rest.startsWith('"')) {
+    let end = 1;
+    while (end < rest.length && rest[end] !== '"') end += rest[end] === '\\' ? 2 : 1;
+    const first = unquoteGitPath(rest.slice(0, end + 1));
+    return first.startsWith('a/') ? first.slice(2) : first;
+  }
+  return rest.slice(2, 2 + (rest.length - 5) / 2);
+}
+
+interface Section {
+  diffLine: string;
+  renamedFrom: string | null;
+  renamedTo: string | null;
+  oldPath: string | null;
+  newPath: string | null;
+  binary: boolean;
+  added: number;
+  deleted: number;
+}
+
+function changedFileOf(section: Section): ChangedFile {
+  const path = section.renamedTo ?? section.newPath ?? section.oldPath ?? pathOfDiffLine(section.diffLine);
+  const counts = section.binary
+    ? { added: null, deleted: null, binary: true }
+    : { added: section.added, deleted: section.deleted, binary: false };
+  return section.renamedFrom === null ? { path, ...counts } : { path, previousPath: section.renamedFrom, ...counts };
+}
+
+export interface ParsedPatch {
+  /**
+   * What `git diff --numstat` says of the same diff: every file, with line counts. One exception:
+   * a binary file renamed without change reads as 0 added and 0 deleted lines, not as binary,
+   * since git prints no "Binary files" line for it (neither way counts toward a PR's size).
+   */
+  changedFiles: ChangedFile[];
+  /** The added and removed lines of each file that has any (not binary files or pure renames). */
+  patches: FilePatch[];
+}
+
+/**
+ * Parses `git diff -U0 -M --no-color` output into the changed files and their lines, so one git
+ * process gives both what `--numstat` and the patch would. Hunk lengths decide where a hunk ends,
+ * so content lines that look like headers (`--- x`, `+++y`) count as content.
+ */
+export function parsePatch(output: string): ParsedPatch {
+  const changedFiles: ChangedFile[] = [];
   const patches: FilePatch[] = [];
+  let section: Section | null = null;
   let current: FilePatch | null = null;
-  let oldPath: string | null = null;
   let oldLeft = 0;
   let newLeft = 0;
   let newLine = 0;
+  const finish = () => {
+    if (section) changedFiles.push(changedFileOf(section));
+  };
   for (const line of output.split('\n')) {
     if (oldLeft > 0 || newLeft > 0) {
-      if (line.startsWith('+') && newLeft > 0 && current) {
+      if (line.startsWith('+') && newLeft > 0 && current && section) {
         current.added.push({ line: newLine++, text: line.slice(1) });
+        section.added++;
         newLeft--;
         continue;
       }
-      if (line.startsWith('-') && oldLeft > 0 && current) {
+      if (line.startsWith('-') && oldLeft > 0 && current && section) {
         current.removed.push(line.slice(1));
+        section.deleted++;
         oldLeft--;
         continue;
       }
@@ -100,12 +156,32 @@ export function parseZeroContextPatch(output: string): FilePatch[] {
       newLeft = 0;
     }
     if (line.startsWith('diff --git ')) {
+      finish();
+      section = {
+        diffLine: line,
+        renamedFrom: null,
+        renamedTo: null,
+        oldPath: null,
+        newPath: null,
+        binary: false,
+        added: 0,
+        deleted: 0,
+      };
       current = null;
-      oldPath = null;
+      continue;
+    }
+    if (section === null) continue;
+    if (line.startsWith('rename from ')) {
+      section.renamedFrom = unquoteGitPath(line.slice('rename from '.length));
+    } else if (line.startsWith('rename to ')) {
+      section.renamedTo = unquoteGitPath(line.slice('rename to '.length));
+    } else if (line.startsWith('Binary files ') && line.endsWith(' differ')) {
+      section.binary = true;
     } else if (line.startsWith('--- ')) {
-      oldPath = pathAfterPrefix(line, 'a/');
+      section.oldPath = pathAfterPrefix(line, 'a/');
     } else if (line.startsWith('+++ ')) {
-      const path = pathAfterPrefix(line, 'b/') ?? oldPath;
+      section.newPath = pathAfterPrefix(line, 'b/');
+      const path = section.newPath ?? section.oldPath;
       if (path !== null) {
         current = { path, added: [], removed: [] };
         patches.push(current);
@@ -119,5 +195,6 @@ export function parseZeroContextPatch(output: string): FilePatch[] {
       }
     }
   }
-  return patches;
+  finish();
+  return { changedFiles, patches };
 }

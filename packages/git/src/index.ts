@@ -7,5 +7,5 @@ export {
   packageFolders,
   RefNotFoundError,
 } from './change-facts.js';
-export { parseNumstatZ, parseZeroContextPatch, unquoteGitPath } from './diff-output.js';
+export { type ParsedPatch, parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
 export { GitError, type GitResult, type RunGitOptions, runGit, runGitRaw } from './run-git.js';

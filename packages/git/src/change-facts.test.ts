@@ -1,0 +1,87 @@
+// gatherChangeFacts reads changed files from --numstat alone, or from the patch when the patch is
+// needed anyway: both ways must give the same files.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { FactName } from '@trunkflow/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatherChangeFacts } from './change-facts.js';
+
+let root: string;
+let repo: string;
+
+function git(...args: string[]): string {
+  const result = spawnSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: root, GIT_CONFIG_NOSYSTEM: '1' },
+  });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function write(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(join(repo, path)), { recursive: true });
+  writeFileSync(join(repo, path), content);
+}
+
+function commit(message: string): void {
+  git('add', '-A');
+  git('-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', message);
+}
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'trunkflow-change-facts-'));
+  repo = join(root, 'repo');
+  mkdirSync(repo);
+  git('init', '-q', '-b', 'main');
+  write('src/a.ts', 'one\ntwo\nthree\n');
+  write('src/old.ts', Array.from({ length: 12 }, (_, i) => `line ${i}\n`).join(''));
+  write('logo.png', Buffer.from([0, 1, 2, 0]));
+  commit('base');
+  git('switch', '-q', '-c', 'feature/TF-2-x');
+  write('src/a.ts', 'one\n2\nthree\nfour\n');
+  git('mv', 'src/old.ts', 'src/new name.ts');
+  write('src/new name.ts', `${Array.from({ length: 12 }, (_, i) => `line ${i}\n`).join('')}line 12\n`);
+  write('logo.png', Buffer.from([0, 9, 9, 0]));
+  write('docs/empty.md', '');
+  commit('feat: x');
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const gather = (needs: FactName[]) =>
+  gatherChangeFacts({
+    repo,
+    base: 'main',
+    head: 'feature/TF-2-x',
+    needs: new Set(needs),
+    flagRegistryPath: 'flags.json',
+    authorCommitsSince: '2000-01-01T00:00:00Z',
+  });
+
+describe('gatherChangeFacts', () => {
+  it('gives the same changed files from --numstat alone as from the patch', async () => {
+    const numstatOnly = await gather(['changedFiles']);
+    const withPatch = await gather(['changedFiles', 'patches']);
+    expect(numstatOnly.facts.patches).toBeUndefined();
+    expect(withPatch.facts.patches?.map((patch) => patch.path).sort()).toEqual(['src/a.ts', 'src/new name.ts']);
+    expect(withPatch.facts.changedFiles).toEqual(numstatOnly.facts.changedFiles);
+    expect(numstatOnly.facts.changedFiles).toEqual(
+      expect.arrayContaining([
+        { path: 'src/a.ts', added: 2, deleted: 1, binary: false },
+        { path: 'src/new name.ts', previousPath: 'src/old.ts', added: 1, deleted: 0, binary: false },
+        { path: 'logo.png', added: null, deleted: null, binary: true },
+        { path: 'docs/empty.md', added: 0, deleted: 0, binary: false },
+      ]),
+    );
+    expect(numstatOnly.facts.changedFiles).toHaveLength(4);
+  });
+
+  it('leaves out the changed files when only the patch is needed', async () => {
+    const patchOnly = await gather(['patches']);
+    expect(patchOnly.facts.changedFiles).toBeUndefined();
+    expect(patchOnly.facts.patches).toHaveLength(2);
+  });
+});
