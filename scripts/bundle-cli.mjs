@@ -1,8 +1,11 @@
 // @ts-check
 // Bundles the CLI into a few files with esbuild after `tsc -b`: Node then loads tens of files instead of
 // about 500 on every command (see bench/README.md). Each command stays its own chunk, loaded on use.
+import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
+// Chunk names carry content hashes: start empty so stale chunks from earlier builds never linger.
+await rm('packages/cli/dist/bundle', { recursive: true, force: true });
 await build({
   entryPoints: ['packages/cli/src/main.ts'],
   outdir: 'packages/cli/dist/bundle',

@@ -5,8 +5,6 @@ import { defaultConfig, parseConfig, type TrunkflowConfig } from '@trunkflow/cor
 import { parseDocument } from 'yaml';
 import { UsageError } from './errors.js';
 
-export const CONFIG_FILE = 'trunkflow.yml';
-
 export interface LoadedConfig {
   config: TrunkflowConfig;
   /** The file read, or null when none exists and the defaults apply. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FactName } from '@trunkflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatherChangeFacts } from './change-facts.js';
+import { gatherChangeFacts, startPatch } from './change-facts.js';
 
 let root: string;
 let repo: string;
@@ -51,8 +51,9 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const gather = (needs: FactName[]) =>
+const gather = (needs: FactName[], patch?: ReturnType<typeof startPatch>) =>
   gatherChangeFacts({
+    patch,
     repo,
     base: 'main',
     head: 'feature/TF-2-x',
@@ -77,6 +78,24 @@ describe('gatherChangeFacts', () => {
       ]),
     );
     expect(numstatOnly.facts.changedFiles).toHaveLength(4);
+  });
+
+  it('uses a patch started early from a subfolder, and gives what it would have found itself', async () => {
+    const early = startPatch(join(repo, 'src'), 'main', 'feature/TF-2-x');
+    expect((await early)?.parsed.changedFiles).toHaveLength(4);
+    const withEarly = await gather(['changedFiles', 'patches'], early);
+    const without = await gather(['changedFiles', 'patches']);
+    expect(withEarly.facts).toEqual(without.facts);
+  });
+
+  it('ignores an early patch of other commits, and one that failed', async () => {
+    const other = startPatch(repo, 'main', 'main');
+    expect((await other)?.parsed.changedFiles).toEqual([]);
+    const without = await gather(['changedFiles', 'patches']);
+    expect((await gather(['changedFiles', 'patches'], other)).facts).toEqual(without.facts);
+    const failed = startPatch(repo, 'main', 'no-such-branch');
+    expect(await failed).toBeNull();
+    expect((await gather(['changedFiles', 'patches'], failed)).facts).toEqual(without.facts);
   });
 
   it('leaves out the changed files when only the patch is needed', async () => {

@@ -1,7 +1,7 @@
 // Gathers a change's policy facts from real git: few processes, run side by side.
 import type { AuthorPullRequest, FactName, PolicyFacts } from '@trunkflow/core';
 import { type CommitObject, parseCatFileBatch, parseCommitObject } from './cat-file.js';
-import { parseNumstatZ, parsePatch } from './diff-output.js';
+import { type ParsedPatch, PatchParser, parseNumstatZ } from './diff-output.js';
 import { GitError, runGit, runGitRaw } from './run-git.js';
 
 export class RefNotFoundError extends Error {
@@ -27,6 +27,15 @@ export interface ChangeFactsRequest {
   flagRegistryPath: string;
   /** Trunk commits committed after this instant may count as the author's PRs. */
   authorCommitsSince: string;
+  /** A patch started earlier with `startPatch`; used when it diffed the same two commits. */
+  patch?: Promise<EarlyPatch | null>;
+}
+
+/** A parsed zero-context patch of `base...head`, with the commits it was taken between. */
+export interface EarlyPatch {
+  baseSha: string;
+  headSha: string;
+  parsed: ParsedPatch;
 }
 
 export interface ChangeFacts {
@@ -39,9 +48,35 @@ export interface ChangeFacts {
 
 const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src-prefix=a/', '--dst-prefix=b/'];
 
+/** Runs the zero-context diff and parses its output as git writes it, not after. */
+async function diffPatch(cwd: string, range: string): Promise<ParsedPatch> {
+  const parser = new PatchParser();
+  await runGitRaw(['diff', '-U0', ...DIFF_FLAGS, range], { cwd, onStdout: (text) => parser.write(text) });
+  return parser.end();
+}
+
 function assertSafeRef(ref: string, role: 'base' | 'head'): void {
   // Names reach git through stdin or after shas; still refuse option-looking names outright.
   if (ref === '' || ref.startsWith('-') || /[\0\n]/.test(ref)) throw new RefNotFoundError(ref, role);
+}
+
+/**
+ * Starts the patch of `base...head` at once, before the caller knows which facts it needs, so
+ * git's slowest command runs while the caller loads its config and code. It settles to null on
+ * any failure: `gatherChangeFacts` then diffs again, and reports a bad ref in its own words.
+ */
+export function startPatch(cwd: string, base: string, head: string): Promise<EarlyPatch | null> {
+  const early = async (): Promise<EarlyPatch> => {
+    assertSafeRef(base, 'base');
+    assertSafeRef(head, 'head');
+    // From the work tree's root, as gatherChangeFacts runs, so diff.relative cannot narrow it.
+    const resolved = await runGit(['rev-parse', '--show-toplevel', `${base}^{commit}`, `${head}^{commit}`], {
+      cwd,
+    });
+    const [root = cwd, baseSha = '', headSha = ''] = resolved.split('\n');
+    return { baseSha, headSha, parsed: await diffPatch(root, `${baseSha}...${headSha}`) };
+  };
+  return early().catch(() => null);
 }
 
 export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<ChangeFacts> {
@@ -88,14 +123,19 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
     : Promise.resolve(null);
 
   // `base...head` diffs against the merge base and `base..head` lists the branch's own commits,
-  // so every process starts at once instead of waiting for merge-base. The patch, when needed,
-  // also gives the changed files, so one diff runs, never two.
+  // so every process starts at once instead of waiting for merge-base. The patch, when needed or
+  // already started, also gives the changed files, so one diff runs, never two.
   const range = `${base.sha}...${head.sha}`;
-  const needsPatch = needs.has('patches');
+  const usePatch = needs.has('patches') || (needs.has('changedFiles') && request.patch !== undefined);
+  const patchPromise = usePatch
+    ? (request.patch ?? Promise.resolve(null)).then((early) =>
+        early?.baseSha === base.sha && early.headSha === head.sha ? early.parsed : diffPatch(repo, range),
+      )
+    : null;
   const settled = await Promise.allSettled([
     mergeBasePromise,
-    needs.has('changedFiles') && !needsPatch ? git(['diff', '--numstat', '-z', ...DIFF_FLAGS, range]) : null,
-    needsPatch ? git(['diff', '-U0', ...DIFF_FLAGS, range]) : null,
+    needs.has('changedFiles') && !usePatch ? git(['diff', '--numstat', '-z', ...DIFF_FLAGS, range]) : null,
+    patchPromise,
     needs.has('branchCommits') ? git(['log', '--reverse', '--format=%H%x09%aI', `${base.sha}..${head.sha}`]) : null,
     needs.has('coverage') ? git(['ls-tree', '-r', '-z', '--name-only', head.sha]) : null,
     authorPromise,
@@ -105,14 +145,13 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
   if (failure) throw settled[0].status === 'rejected' ? settled[0].reason : failure.reason;
   const [mergeBase, numstat, patch, branchLog, tree, authorLog] = settled.map((result) =>
     result.status === 'fulfilled' ? result.value : null,
-  ) as [string, string | null, string | null, string | null, string | null, string | null];
+  ) as [string, string | null, ParsedPatch | null, string | null, string | null, string | null];
 
   const facts: ChangeFacts['facts'] = {};
   if (numstat !== null) facts.changedFiles = parseNumstatZ(numstat);
   if (patch !== null) {
-    const parsed = parsePatch(patch);
-    facts.patches = parsed.patches;
-    if (needs.has('changedFiles')) facts.changedFiles = parsed.changedFiles;
+    if (needs.has('patches')) facts.patches = patch.patches;
+    if (needs.has('changedFiles')) facts.changedFiles = patch.changedFiles;
   }
   if (needs.has('gitattributes')) facts.gitattributes = attributes?.content.toString('utf8') ?? '';
   if (needs.has('flagRegistry')) {

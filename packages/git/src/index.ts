@@ -3,9 +3,11 @@ export { type BatchObject, type CommitObject, parseCatFileBatch, parseCommitObje
 export {
   type ChangeFacts,
   type ChangeFactsRequest,
+  type EarlyPatch,
   gatherChangeFacts,
   packageFolders,
   RefNotFoundError,
+  startPatch,
 } from './change-facts.js';
-export { type ParsedPatch, parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
+export { type ParsedPatch, PatchParser, parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
 export { GitError, type GitResult, type RunGitOptions, runGit, runGitRaw } from './run-git.js';

@@ -1,21 +1,18 @@
 // `trunkflow check`: gather facts from git, evaluate the rules, return findings and facts.
 import { resolve } from 'node:path';
-import {
-  evaluate,
-  type Finding,
-  isPassing,
-  neededFacts,
-  type PolicyFacts,
-  type TrunkflowConfig,
-} from '@trunkflow/core';
-import { GitError, gatherChangeFacts, RefNotFoundError, runGit } from '@trunkflow/git';
+import { evaluate, type Finding, isPassing, neededFacts, type PolicyFacts } from '@trunkflow/core';
+import { type EarlyPatch, GitError, gatherChangeFacts, RefNotFoundError, runGit } from '@trunkflow/git';
+import { loadConfig } from '../config-file.js';
+import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import { readBaseline, readCoverageReports } from './coverage-input.js';
 import type { PullRequestEvent } from './github-event.js';
 
 export interface CheckInput {
-  repoRoot: string;
-  config: TrunkflowConfig;
+  /** Where the command runs: inside the work tree to check. */
+  cwd: string;
+  /** --config, relative to cwd; default: trunkflow.yml at the work tree's root. */
+  configPath?: string;
   now: string;
   base?: string;
   head?: string;
@@ -24,6 +21,8 @@ export interface CheckInput {
   coverage: readonly string[];
   baseline?: string;
   event: PullRequestEvent | null;
+  /** The patch, if the caller started it early (`startPatch`). */
+  patch?: Promise<EarlyPatch | null>;
 }
 
 export interface CheckResult {
@@ -61,7 +60,11 @@ async function defaultBase(repoRoot: string, trunk: string): Promise<string> {
 }
 
 export async function runCheck(input: CheckInput): Promise<CheckResult> {
-  const { config, repoRoot, event } = input;
+  const { event } = input;
+  const repoRoot = await findRepoRoot(input.cwd);
+  const configPath =
+    input.configPath === undefined ? resolve(repoRoot, CONFIG_FILE) : resolve(input.cwd, input.configPath);
+  const { config } = await loadConfig(configPath, input.configPath !== undefined);
   const base = input.base ?? event?.baseSha ?? (await defaultBase(repoRoot, config.trunk));
   const head = input.head ?? event?.headSha ?? 'HEAD';
   const needs = neededFacts(config);
@@ -79,6 +82,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
       needs,
       flagRegistryPath: config.rules['feature-flag'].registry,
       authorCommitsSince: new Date(Date.parse(input.now) - TWO_DAYS_MS).toISOString(),
+      patch: input.patch,
     });
   } catch (error) {
     if (error instanceof RefNotFoundError) {

@@ -1,5 +1,5 @@
 // A small typed client for the Trunkflow HTTP API: JSON in and out, a timeout, and every failure mapped to an exit code.
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from '../errors.js';
 
 /** Where the token came from, so a refusal can say which setting to fix. */

@@ -1,13 +1,13 @@
 // `trunkflow check`: runs the PR rules on a change in any repository or CI, with no server.
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { startPatch } from '@trunkflow/git';
 import { type Command, Option } from 'commander';
 import { readBodyFile } from '../body-file.js';
 import { formatGithub } from '../check/format-github.js';
 import { formatText } from '../check/format-text.js';
 import { readPullRequestEvent } from '../check/github-event.js';
-import { findRepoRoot, runCheck } from '../check/run-check.js';
-import { CONFIG_FILE, loadConfig } from '../config-file.js';
+import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -58,15 +58,16 @@ Examples:
     )
     .action(async (options: CheckOptions) => {
       const now = parseNow(options.now, io);
-      const repoRoot = await findRepoRoot(io.cwd);
-      const configPath =
-        options.config === undefined ? resolve(repoRoot, CONFIG_FILE) : resolve(io.cwd, options.config);
-      const { config } = await loadConfig(configPath, options.config !== undefined);
       const eventPath = io.env.GITHUB_EVENT_PATH;
       const event = eventPath ? await readPullRequestEvent(eventPath) : null;
+      const base = options.base ?? event?.baseSha ?? undefined;
+      const head = options.head ?? event?.headSha ?? undefined;
+      // git's slowest command starts before the policy engine is loaded, so the two overlap.
+      const patch = base === undefined ? undefined : startPatch(io.cwd, base, head ?? 'HEAD');
+      const { runCheck } = await import('../check/run-check.js');
       const result = await runCheck({
-        repoRoot,
-        config,
+        cwd: io.cwd,
+        configPath: options.config,
         now,
         base: options.base,
         head: options.head,
@@ -75,6 +76,7 @@ Examples:
         coverage: (options.coverage ?? []).map((path) => resolve(io.cwd, path)),
         baseline: options.baseline === undefined ? undefined : resolve(io.cwd, options.baseline),
         event,
+        patch,
       });
       switch (options.format) {
         case 'json':

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { configJsonSchema } from '@trunkflow/core';
 import type { Command } from 'commander';
-import { CONFIG_FILE, loadConfig } from '../config-file.js';
+import { loadConfig } from '../config-file.js';
+import { CONFIG_FILE } from '../config-name.js';
 import { configReference } from '../config-reference.js';
 import type { CliIo } from '../io.js';
 

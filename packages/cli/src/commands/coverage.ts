@@ -6,7 +6,8 @@ import { packageFolders, runGit } from '@trunkflow/git';
 import type { Command } from 'commander';
 import { readCoverageReports } from '../check/coverage-input.js';
 import { findRepoRoot } from '../check/run-check.js';
-import { CONFIG_FILE, loadConfig } from '../config-file.js';
+import { loadConfig } from '../config-file.js';
+import { CONFIG_FILE } from '../config-name.js';
 import type { CliIo } from '../io.js';
 
 interface BaselineOptions {

@@ -2,7 +2,7 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { CONFIG_FILE } from '../config-file.js';
+import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { CONFIG_TEMPLATE, PR_TEMPLATE } from '../templates.js';

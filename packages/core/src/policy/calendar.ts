@@ -4,6 +4,8 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The `YYYY-MM-DD` calendar day of an instant in an IANA time zone. */
 export function calendarDay(instant: string, timeZone: string): string {
+  // UTC needs no zone data: creating the first formatter loads ICU's (several ms).
+  if (timeZone === 'UTC') return parseInstant(instant).toISOString().slice(0, 10);
   let formatter = dayFormatters.get(timeZone);
   if (formatter === undefined) {
     formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });

@@ -1,5 +1,5 @@
 // The `trunkflow.yml` schema: every rule's settings with the process documents' defaults.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RULE_IDS } from './types.js';
 
 const regexSource = z.string().superRefine((value, ctx) => {

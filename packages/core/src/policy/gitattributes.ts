@@ -1,8 +1,8 @@
 // Reads `linguist-generated` out of a .gitattributes file, with git's matching rules.
-import { Minimatch } from 'minimatch';
+import { globMatcher } from './glob.js';
 
 interface GeneratedRule {
-  matcher: Minimatch;
+  matches: (path: string) => boolean;
   generated: boolean;
 }
 
@@ -30,15 +30,16 @@ export function generatedMatcher(gitattributes: string): (path: string) => boole
         generated = false;
     }
     if (generated === undefined) continue;
+    // Any slash, a leading one included, anchors the pattern at the root.
     const anchored = pattern.includes('/');
     const glob = pattern.startsWith('/') ? pattern.slice(1) : pattern;
-    rules.push({ matcher: new Minimatch(glob, { dot: true, matchBase: !anchored }), generated });
+    rules.push({ matches: globMatcher(glob, { anchored }), generated });
   }
   if (rules.length === 0) return () => false;
   return (path) => {
     let generated = false;
     for (const rule of rules) {
-      if (rule.matcher.match(path)) generated = rule.generated;
+      if (rule.matches(path)) generated = rule.generated;
     }
     return generated;
   };

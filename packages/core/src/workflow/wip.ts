@@ -1,5 +1,5 @@
 // Work-in-progress limits per phase or status, as a soft warning or a hard block.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PHASES, type Phase, phaseLabel, phaseOf, STATUSES, type Status, statusLabel } from './status.js';
 
 export type WipScope = { phase: Phase } | { status: Status };

@@ -1,5 +1,5 @@
 // Sums file coverage per workspace package, reads the baseline file and measures patch coverage.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FilePatch } from '../types.js';
 import { CoverageParseError } from './common.js';
 import type { CoverageBaseline, CoverageReport, PackageCoverage } from './model.js';

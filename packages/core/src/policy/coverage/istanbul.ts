@@ -5,7 +5,7 @@
 // of the statements that start on it, exactly what istanbul-lib-coverage's
 // getLineCoverage() computes, so our totals match Istanbul's own line metric. A line is
 // covered when that count is above zero, whatever its branches did (see docs/coverage.md).
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CoverageParseOptions, countLines, normalizeCoveragePath, reportError } from './common.js';
 import type { CoverageReport, FileCoverage } from './model.js';
 

@@ -1,6 +1,6 @@
 // pr-size: added plus deleted lines, leaving out lock files, generated, excluded and binary files.
-import { Minimatch } from 'minimatch';
 import { generatedMatcher } from '../gitattributes.js';
+import { globMatcher } from '../glob.js';
 import { defineRule } from '../rule.js';
 
 type ExclusionReason = 'lock-file' | 'linguist-generated' | 'excluded-glob';
@@ -15,9 +15,7 @@ export const prSize = defineRule({
     const isGenerated = generatedMatcher(facts.gitattributes);
     const lockFiles = new Set(config.lockFiles);
     // A glob without a slash matches a base name at any depth, as in .gitignore.
-    const excludeGlobs = config.exclude.map(
-      (glob) => new Minimatch(glob, { dot: true, matchBase: !glob.includes('/') }),
-    );
+    const excludeGlobs = config.exclude.map((glob) => globMatcher(glob));
     const counted: { path: string; added: number; deleted: number }[] = [];
     const excluded: { path: string; reason: ExclusionReason }[] = [];
     const binary: string[] = [];
@@ -26,7 +24,7 @@ export const prSize = defineRule({
       if (file.binary || file.added === null || file.deleted === null) binary.push(file.path);
       else if (lockFiles.has(baseName)) excluded.push({ path: file.path, reason: 'lock-file' });
       else if (isGenerated(file.path)) excluded.push({ path: file.path, reason: 'linguist-generated' });
-      else if (excludeGlobs.some((glob) => glob.match(file.path)))
+      else if (excludeGlobs.some((matches) => matches(file.path)))
         excluded.push({ path: file.path, reason: 'excluded-glob' });
       else counted.push({ path: file.path, added: file.added, deleted: file.deleted });
     }
@@ -34,7 +32,8 @@ export const prSize = defineRule({
     const deleted = counted.reduce((sum, file) => sum + file.deleted, 0);
     const total = added + deleted;
     const largestFiles = [...counted]
-      .sort((a, b) => b.added + b.deleted - (a.added + a.deleted) || a.path.localeCompare(b.path))
+      // Ties by path in code-unit order: stable across machines, and no locale collation per pair.
+      .sort((a, b) => b.added + b.deleted - (a.added + a.deleted) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       .slice(0, LARGEST_FILES_SHOWN);
     const details = {
       total,
