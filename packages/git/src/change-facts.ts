@@ -1,7 +1,10 @@
 // Gathers a change's policy facts from real git: few processes, run side by side.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AuthorPullRequest, FactName, PolicyFacts } from '@trunkflow/core';
 import { type CommitObject, parseCatFileBatch, parseCommitObject } from './cat-file.js';
-import { type ParsedPatch, PatchParser, parseNumstatZ } from './diff-output.js';
+import { type ParsedPatch, parseNumstatZ, parsePatch } from './diff-output.js';
 import { GitError, runGit, runGitRaw } from './run-git.js';
 
 export class RefNotFoundError extends Error {
@@ -48,11 +51,19 @@ export interface ChangeFacts {
 
 const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src-prefix=a/', '--dst-prefix=b/'];
 
-/** Runs the zero-context diff and parses its output as git writes it, not after. */
+/**
+ * Runs the zero-context diff into a temporary file, then parses it. Through a pipe, git stalls
+ * whenever this process is busy and the pipe is full; a file lets it run at its own speed.
+ */
 async function diffPatch(cwd: string, range: string): Promise<ParsedPatch> {
-  const parser = new PatchParser();
-  await runGitRaw(['diff', '-U0', ...DIFF_FLAGS, range], { cwd, onStdout: (text) => parser.write(text) });
-  return parser.end();
+  const dir = await mkdtemp(join(tmpdir(), 'trunkflow-patch-'));
+  try {
+    const file = join(dir, 'patch');
+    await runGit(['diff', '-U0', ...DIFF_FLAGS, `--output=${file}`, range], { cwd });
+    return parsePatch(await readFile(file, 'utf8'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function assertSafeRef(ref: string, role: 'base' | 'head'): void {

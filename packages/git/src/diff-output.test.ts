@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChangedFile, FilePatch } from '@trunkflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PatchParser, parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
+import { parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
 
 // Real git output from a throwaway repository, isolated from the machine's git config.
 let root: string;
@@ -318,14 +318,6 @@ describe('parsePatch on real `git diff -U0` output', () => {
 
   it('reads nothing from empty output', () => {
     expect(parsePatch('')).toEqual({ changedFiles: [], patches: [] });
-  });
-
-  // git's output arrives in pipe-sized chunks that split lines anywhere.
-  it.each([1, 7, 64, 4096])('reads the same from chunks of %i characters as from the whole', (size) => {
-    const output = git(['diff', '-U0', ...DIFF_FLAGS, 'HEAD~1', 'HEAD']);
-    const parser = new PatchParser();
-    for (let start = 0; start < output.length; start += size) parser.write(output.slice(start, start + size));
-    expect(parser.end()).toEqual(parsePatch(output));
   });
 });
 

@@ -124,72 +124,40 @@ export interface ParsedPatch {
 /**
  * Parses `git diff -U0 -M --no-color` output into the changed files and their lines, so one git
  * process gives both what `--numstat` and the patch would. Hunk lengths decide where a hunk ends,
- * so content lines that look like headers (`--- x`, `+++y`) count as content. Output can be fed
- * in chunks as git writes it (`write`), so parsing overlaps with git's own work.
+ * so content lines that look like headers (`--- x`, `+++y`) count as content.
  */
-export class PatchParser {
-  private readonly changedFiles: ChangedFile[] = [];
-  private readonly patches: FilePatch[] = [];
-  private section: Section | null = null;
-  private current: FilePatch | null = null;
-  private oldLeft = 0;
-  private newLeft = 0;
-  private newLine = 0;
-  /** The end of the last chunk, up to its first newline still to come. */
-  private partial = '';
-
-  write(chunk: string): void {
-    let start = 0;
-    let end = chunk.indexOf('\n');
-    if (end === -1) {
-      this.partial += chunk;
-      return;
-    }
-    this.line(this.partial + chunk.slice(0, end));
-    start = end + 1;
-    end = chunk.indexOf('\n', start);
-    while (end !== -1) {
-      this.line(chunk.slice(start, end));
-      start = end + 1;
-      end = chunk.indexOf('\n', start);
-    }
-    this.partial = chunk.slice(start);
-  }
-
-  end(): ParsedPatch {
-    if (this.partial !== '') this.line(this.partial);
-    this.partial = '';
-    this.finishSection();
-    return { changedFiles: this.changedFiles, patches: this.patches };
-  }
-
-  private finishSection(): void {
-    if (this.section) this.changedFiles.push(changedFileOf(this.section));
-    this.section = null;
-  }
-
-  private line(line: string): void {
-    const { section, current } = this;
-    if (this.oldLeft > 0 || this.newLeft > 0) {
-      if (line.startsWith('+') && this.newLeft > 0 && current && section) {
-        current.added.push({ line: this.newLine++, text: line.slice(1) });
+export function parsePatch(output: string): ParsedPatch {
+  const changedFiles: ChangedFile[] = [];
+  const patches: FilePatch[] = [];
+  let section: Section | null = null;
+  let current: FilePatch | null = null;
+  let oldLeft = 0;
+  let newLeft = 0;
+  let newLine = 0;
+  const finish = () => {
+    if (section) changedFiles.push(changedFileOf(section));
+  };
+  for (const line of output.split('\n')) {
+    if (oldLeft > 0 || newLeft > 0) {
+      if (line.startsWith('+') && newLeft > 0 && current && section) {
+        current.added.push({ line: newLine++, text: line.slice(1) });
         section.added++;
-        this.newLeft--;
-        return;
+        newLeft--;
+        continue;
       }
-      if (line.startsWith('-') && this.oldLeft > 0 && current && section) {
+      if (line.startsWith('-') && oldLeft > 0 && current && section) {
         current.removed.push(line.slice(1));
         section.deleted++;
-        this.oldLeft--;
-        return;
+        oldLeft--;
+        continue;
       }
-      if (line.startsWith('\\')) return;
-      this.oldLeft = 0;
-      this.newLeft = 0;
+      if (line.startsWith('\\')) continue;
+      oldLeft = 0;
+      newLeft = 0;
     }
     if (line.startsWith('diff --git ')) {
-      this.finishSection();
-      this.section = {
+      finish();
+      section = {
         diffLine: line,
         renamedFrom: null,
         renamedTo: null,
@@ -199,10 +167,10 @@ export class PatchParser {
         added: 0,
         deleted: 0,
       };
-      this.current = null;
-      return;
+      current = null;
+      continue;
     }
-    if (section === null) return;
+    if (section === null) continue;
     if (line.startsWith('rename from ')) {
       section.renamedFrom = unquoteGitPath(line.slice('rename from '.length));
     } else if (line.startsWith('rename to ')) {
@@ -215,23 +183,18 @@ export class PatchParser {
       section.newPath = pathAfterPrefix(line, 'b/');
       const path = section.newPath ?? section.oldPath;
       if (path !== null) {
-        this.current = { path, added: [], removed: [] };
-        this.patches.push(this.current);
+        current = { path, added: [], removed: [] };
+        patches.push(current);
       }
     } else if (line.startsWith('@@ ')) {
       const match = HUNK_HEADER.exec(line);
       if (match) {
-        this.oldLeft = match[1] === undefined ? 1 : Number(match[1]);
-        this.newLine = Number(match[2]);
-        this.newLeft = match[3] === undefined ? 1 : Number(match[3]);
+        oldLeft = match[1] === undefined ? 1 : Number(match[1]);
+        newLine = Number(match[2]);
+        newLeft = match[3] === undefined ? 1 : Number(match[3]);
       }
     }
   }
-}
-
-/** Parses a whole `git diff -U0` output at once; see PatchParser. */
-export function parsePatch(output: string): ParsedPatch {
-  const parser = new PatchParser();
-  parser.write(output);
-  return parser.end();
+  finish();
+  return { changedFiles, patches };
 }

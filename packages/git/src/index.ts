@@ -9,5 +9,5 @@ export {
   RefNotFoundError,
   startPatch,
 } from './change-facts.js';
-export { type ParsedPatch, PatchParser, parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
+export { type ParsedPatch, parseNumstatZ, parsePatch, unquoteGitPath } from './diff-output.js';
 export { GitError, type GitResult, type RunGitOptions, runGit, runGitRaw } from './run-git.js';

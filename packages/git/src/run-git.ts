@@ -20,8 +20,6 @@ export interface RunGitOptions {
   /** Exit codes that are answers rather than failures (e.g. 1 for `merge-base --is-ancestor`). */
   okExitCodes?: readonly number[];
   env?: NodeJS.ProcessEnv;
-  /** Receives standard output as UTF-8 text while git writes it; the result's stdout is then empty. */
-  onStdout?: (text: string) => void;
 }
 
 export interface GitResult {
@@ -39,14 +37,7 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions): Prom
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const { onStdout } = options;
-    if (onStdout) {
-      // setEncoding keeps a character split across two chunks whole.
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', onStdout);
-    } else {
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    }
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
       reject(new GitError(`could not run git: ${error.message}; install git and put it on PATH`, args, null, ''));
