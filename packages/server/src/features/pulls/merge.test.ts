@@ -1,6 +1,10 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/schema.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { ConflictError, MergeConflictError } from '../../platform/errors.js';
+import { type DomainEvent, EventLog, type NewEvent } from '../../platform/events/event-log.js';
 import { commitTree, mergeTrees, TRUNKFLOW_COMMITTER, userIdentity } from './merge.js';
 import type { MergeResult } from './service.js';
 import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-harness.js';
@@ -9,6 +13,25 @@ import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-har
 const RELAXED = { 'trunkflow.yml': 'rules:\n  daily-pr-limit:\n    max: 20\n', 'README.md': '# demo\n' };
 
 class Crash extends Error {}
+
+/** The real event log, except that recording a merge fails the first `failures` times. */
+class FailingMergeEvents extends EventLog {
+  constructor(
+    database: TestDatabase,
+    clock: Clock,
+    private failures: number,
+  ) {
+    super(database.db, database.dialect, clock);
+  }
+
+  override append(executor: Kysely<Database>, event: NewEvent): Promise<DomainEvent> {
+    if (event.type === 'pull_request.merged' && this.failures > 0) {
+      this.failures -= 1;
+      return Promise.reject(new Error('connection to the database lost'));
+    }
+    return super.append(executor, event);
+  }
+}
 
 describe.each(testDatabases())('squash merge on $name', (kind) => {
   let database: TestDatabase;
@@ -102,6 +125,40 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
     const [event] = await h.eventsOf(ws.project.id, 'pull_request.merged');
     expect(event).toMatchObject({ actor: 'bob', payload: { number: 1, sha: after, title: 'fix: squash it' } });
     await expect(h.pulls.merge(ws.project, h.actor('bob'), 1)).rejects.toThrow('already merged');
+  });
+
+  describe('an unexpected error after trunk moved', () => {
+    it('finishes the merge on a second try and answers merged', async () => {
+      const ws = await project();
+      const number = await readyPull(ws, 'feature/TF-12-flaky', { 'flaky.txt': 'x\n' });
+      const flaky = h.pullService({ events: new FailingMergeEvents(database, h.clock, 1) });
+      const result = await flaky.merge(ws.project, h.actor('alice'), number);
+      expect(result.merged).toBe(true);
+      expect(await trunkOf(ws)).toBe(result.sha);
+      expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: result.sha });
+      expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
+      expect(await ws.serverSha('refs/heads/feature/TF-12-flaky')).toBeNull();
+      expect(await attempts()).toBe(0);
+    });
+
+    it('keeps the intent when the second try fails too, and the restart finishes the merge', async () => {
+      const ws = await project();
+      const number = await readyPull(ws, 'feature/TF-13-down', { 'down.txt': 'x\n' });
+      const before = await trunkOf(ws);
+      const down = h.pullService({ events: new FailingMergeEvents(database, h.clock, 2) });
+      await expect(down.merge(ws.project, h.actor('alice'), number)).rejects.toThrow('connection to the database lost');
+      const trunk = await trunkOf(ws);
+      expect(trunk).not.toBe(before);
+      expect((await h.pulls.get(ws.project, number)).state).toBe('open');
+      expect(await attempts()).toBe(1);
+      // A merge now is refused rather than squashed twice.
+      await expect(h.pulls.merge(ws.project, h.actor('alice'), number)).rejects.toThrow('being merged right now');
+
+      await h.pullService().reconcile();
+      expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: trunk });
+      expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
+      expect(await attempts()).toBe(0);
+    });
   });
 
   it('writes only the subject when the body is empty', async () => {

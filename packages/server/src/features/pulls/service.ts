@@ -507,7 +507,10 @@ export class PullService {
       try {
         moved = await compareAndSwapRef(repo, trunk, commit, trunkSha, `trunkflow: squash merge #${number}`, at);
       } catch (error) {
-        await this.settleAfterFailure(project, pull, commit, actor.name);
+        // update-ref can fail after moving the ref: if the commit is on trunk, the merge stands.
+        if ((await this.settleAfterFailure(project, pull, commit, actor.name)) === 'finished') {
+          return { merged: true, sha: commit, number };
+        }
         throw error;
       }
       if (!moved) {
@@ -521,8 +524,8 @@ export class PullService {
       try {
         await this.finishMerge(project, pull, commit, actor.name);
       } catch (error) {
-        await this.settleAfterFailure(project, pull, commit, actor.name);
-        throw error;
+        // Trunk has the commit: a second try that finishes the merge makes it a success.
+        if ((await this.settleAfterFailure(project, pull, commit, actor.name)) !== 'finished') throw error;
       }
       return { merged: true, sha: commit, number };
     }
@@ -560,7 +563,6 @@ export class PullService {
     }
   }
 
-  /** Steps 5 and 6: the PR becomes merged with its event, then the source branch goes. Idempotent. */
   /**
    * Resolves a recorded merge intent from what git says: a commit that reached trunk is finished
    * (PR merged, event, branch deleted); one that did not is dropped and the PR stays open.
@@ -588,23 +590,28 @@ export class PullService {
     return 'abandoned';
   }
 
-  /** After an unexpected error mid-merge, settle the intent now rather than block the PR until a restart. */
+  /**
+   * After an unexpected error mid-merge, settles the intent now rather than block the PR until a
+   * restart. 'failed' leaves the intent for reconcile() at the next start.
+   */
   private async settleAfterFailure(
     project: Project,
     pull: PullRequest,
     commitSha: string,
     actor: string,
-  ): Promise<void> {
+  ): Promise<'finished' | 'abandoned' | 'none' | 'failed'> {
     try {
-      await this.settleAttempt(project, pull, commitSha, actor);
+      return await this.settleAttempt(project, pull, commitSha, actor);
     } catch (error) {
       this.logger.error(
         { err: error, project: project.name, number: pull.number },
         'could not settle a failed merge; reconciled at start',
       );
+      return 'failed';
     }
   }
 
+  /** Steps 5 and 6: the PR becomes merged with its event, then the source branch goes. Idempotent. */
   private async finishMerge(project: Project, pull: PullRequest, commit: string, actor: string | null): Promise<void> {
     const now = this.clock.now();
     await this.store.transaction(async (store, trx) => {

@@ -50,6 +50,8 @@ export type UserName = keyof typeof USERS | 'admin';
 export interface PullServiceOptions {
   faults?: readonly string[];
   onFault?: (point: string) => void | Promise<void>;
+  /** Another event log over the same database, e.g. one that fails on purpose. */
+  events?: EventLog;
 }
 
 export class Harness {
@@ -77,7 +79,7 @@ export class Harness {
   pullService(options: PullServiceOptions = {}): PullService {
     return new PullService(
       this.database.db,
-      this.events,
+      options.events ?? this.events,
       this.repositories,
       this.projects,
       this.auth,
