@@ -1,8 +1,8 @@
 // kill -9 of the real server in the middle of a merge, then a restart: trunk and the database agree.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testDatabases } from '@trunkflow/server/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testDatabases } from '../../server/src/platform/db/test-databases.js';
 import {
   baseEnv,
   freePort,
