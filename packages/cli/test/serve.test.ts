@@ -54,10 +54,13 @@ describe('trunkflow serve', () => {
   });
 
   it('stops gracefully on SIGTERM: exit 0, and /healthz no longer answers', async () => {
-    const server = await serve(dirs.make('data'));
+    const server = await serve(dirs.make('data'), { LOG_LEVEL: 'info' });
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
+    // JSON logs on stderr; stdout stays readable for people and scripts.
+    expect(server.stderr()).toContain('"msg":"request completed"');
+    expect(server.stdout()).not.toContain('"level"');
     expect(server.stdout()).toContain('Trunkflow stopped');
     expect(server.stderr()).toContain('SIGTERM');
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();

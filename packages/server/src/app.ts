@@ -49,7 +49,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const { config } = deps;
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? uuidGenerator;
-  const logger = deps.logger ?? pino({ level: config.logLevel });
+  // JSON logs go to stderr, so stdout carries only what `serve` tells people and scripts.
+  const logger = deps.logger ?? pino({ level: config.logLevel }, pino.destination(2));
 
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
