@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './features/health/routes.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
 import { registerPullRoutes } from './features/pulls/routes.js';
+import { RuleRunner } from './features/pulls/rule-runner.js';
 import { PullService } from './features/pulls/service.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
@@ -70,7 +71,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const auth = new AuthService(db, clock, ids, audit);
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService(db, repositories, events, audit, clock, ids);
-  const pulls = new PullService(db, events, repositories, projects, auth, clock, ids, logger, config.faults);
+  const rules = new RuleRunner();
+  const pulls = new PullService(db, events, repositories, projects, auth, clock, ids, logger, rules, config.faults);
   // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.
   const reconciled = await pulls.reconcile();
   logger.info({ reconciled }, 'pull requests reconciled');
@@ -134,6 +136,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       draining = true;
       await hub?.stop();
       await http.close();
+      await rules.close();
       await database.close();
     },
   };

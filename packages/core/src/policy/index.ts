@@ -5,4 +5,5 @@ export * from './config.js';
 export * from './coverage/index.js';
 export { evaluate, isPassing, neededFacts, RULES } from './engine.js';
 export type { Rule, RuleContext, RuleOutcome } from './rule.js';
+export { findTaskKey } from './rules/linked-task.js';
 export * from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config.js';
-import { linkedTask } from './linked-task.js';
+import { findTaskKey, linkedTask } from './linked-task.js';
 
 function run(branch: string | null, title: string, pattern?: string) {
   const config = { ...defaultConfig().rules['linked-task'], ...(pattern === undefined ? {} : { pattern }) };
@@ -54,5 +54,16 @@ describe('linked-task rule', () => {
     expect(outcome.status).toBe(status);
     if (task === null) expect(outcome.message).toContain(pattern);
     else expect(outcome.details?.task).toBe(task);
+  });
+});
+
+describe('findTaskKey', () => {
+  it.each([
+    { branch: 'feature/TF-1-x', title: 'fix: y (TF-2)', key: 'TF-1' },
+    { branch: 'feature/x', title: 'fix: y (TF-2)', key: 'TF-2' },
+    { branch: null, title: 'fix: y (TF-3)', key: 'TF-3' },
+    { branch: 'feature/x', title: 'fix: y', key: null },
+  ])('finds $key in branch $branch, title $title', ({ branch, title, key }) => {
+    expect(findTaskKey('[A-Z][A-Z0-9]+-\\d+', branch, title)).toBe(key);
   });
 });

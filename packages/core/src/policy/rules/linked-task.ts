@@ -1,6 +1,12 @@
 // linked-task: the branch name or the title names a task key.
 import { defineRule } from '../rule.js';
 
+/** The task key the branch names, else the one the title names, with `pattern`; null if neither. */
+export function findTaskKey(pattern: string, branch: string | null, title: string): string | null {
+  const regex = new RegExp(pattern, 'u');
+  return (branch === null ? null : regex.exec(branch)?.[0]) ?? regex.exec(title)?.[0] ?? null;
+}
+
 export const linkedTask = defineRule({
   id: 'linked-task',
   summary: 'The branch or the title names a task key (default pattern [A-Z][A-Z0-9]+-\\d+).',

@@ -2,7 +2,6 @@
 import {
   type AuthorPullRequest,
   defaultConfig,
-  evaluate,
   type Finding,
   isPassing,
   neededFacts,
@@ -13,6 +12,7 @@ import {
 import { gatherChangeFacts } from '@trunkflow/git';
 import { parseDocument } from 'yaml';
 import { readFilesAt, userIdentity } from './merge.js';
+import { type RuleRunner, RulesTimeoutError } from './rule-runner.js';
 
 export const CONFIG_PATH = 'trunkflow.yml';
 
@@ -54,12 +54,6 @@ export function parseRepositoryConfig(text: string | null): RepositoryConfig {
   return { config: result.config, error: null };
 }
 
-/** The task key named by the branch, else by the title, with the configured pattern. */
-export function findTaskKey(pattern: string, branch: string, title: string): string | null {
-  const regex = new RegExp(pattern, 'u');
-  return regex.exec(branch)?.[0] ?? regex.exec(title)?.[0] ?? null;
-}
-
 export interface CheckSubject {
   /** The bare repository. */
   repo: string;
@@ -70,6 +64,8 @@ export interface CheckSubject {
   /** The author's other PRs that count against the daily limit, from the database. */
   authorPullRequests: AuthorPullRequest[];
   repositoryConfig: RepositoryConfig;
+  /** Runs the rules off the event loop, with a time limit. */
+  rules: RuleRunner;
 }
 
 export interface CheckOutcome {
@@ -111,7 +107,14 @@ export async function runChecks(subject: CheckSubject): Promise<CheckOutcome> {
   };
   if (wantsAuthorPullRequests) facts.authorPullRequests = subject.authorPullRequests;
   if (wantsCoverage) facts.coverage = { current: null, baseline: null, packages: [] };
-  const findings = evaluate(facts, config);
+  let findings: Finding[];
+  try {
+    findings = await subject.rules.evaluate(facts, config);
+  } catch (error) {
+    // Stored like a config error: the run fails with the reason, and a push or a fixed config reruns it.
+    if (error instanceof RulesTimeoutError) return { ok: false, findings: [], configError: error.message };
+    throw error;
+  }
   return { ok: isPassing(findings) && configError === null, findings, configError };
 }
 

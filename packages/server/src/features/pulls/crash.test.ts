@@ -22,6 +22,7 @@ const { AuditLog } = await import(${JSON.stringify(dist('features/auth/audit.js'
 const { AuthService } = await import(${JSON.stringify(dist('features/auth/service.js'))});
 const { ProjectService } = await import(${JSON.stringify(dist('features/projects/service.js'))});
 const { PullService } = await import(${JSON.stringify(dist('features/pulls/service.js'))});
+const { RuleRunner } = await import(${JSON.stringify(dist('features/pulls/rule-runner.js'))});
 const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
 const input = JSON.parse(process.env.CRASH_INPUT);
 const handle = openDatabase({ dataDir: input.dataDir, databaseUrl: input.databaseUrl });
@@ -31,7 +32,7 @@ const auth = new AuthService(handle.db, systemClock, uuidGenerator, audit);
 const repositories = new Repositories(input.dataDir);
 const projects = new ProjectService(handle.db, repositories, events, audit, systemClock, uuidGenerator);
 const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {} };
-const pulls = new PullService(handle.db, events, repositories, projects, auth, systemClock, uuidGenerator, quiet, [input.fault]);
+const pulls = new PullService(handle.db, events, repositories, projects, auth, systemClock, uuidGenerator, quiet, new RuleRunner(), [input.fault]);
 const project = await projects.get(input.project);
 const actor = await auth.authenticate(input.token);
 await pulls.merge(project, actor, input.number);
@@ -87,6 +88,7 @@ describe.each(testDatabases())('kill -9 during a merge on $name', (kind) => {
 
   afterAll(async () => {
     for (const workspace of workspaces) await workspace.dispose();
+    await h?.rules.close();
     await database?.drop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });

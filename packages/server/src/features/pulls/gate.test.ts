@@ -118,7 +118,7 @@ describe('mergeGate', () => {
     const reason = verdict.reasons[0];
     expect(reason?.rules).toEqual(['pr-size', 'linked-task']);
     expect(reason?.message).toContain('pr-size and linked-task failed');
-    expect(reason?.message).toContain('trunkflow.yml is invalid (bad key)');
+    expect(reason?.message).toContain('trunkflow.yml cannot be used (bad key)');
   });
 
   it('lists conflicting paths and how to fix them', () => {

@@ -146,7 +146,7 @@ export function mergeGate(facts: GateFacts): GateVerdict {
   } else if (!checks.ok) {
     const parts: string[] = [];
     if (checks.failing.length > 0) parts.push(`${listOf(checks.failing)} failed`);
-    if (checks.configError !== null) parts.push(`trunkflow.yml is invalid (${checks.configError})`);
+    if (checks.configError !== null) parts.push(`trunkflow.yml cannot be used (${checks.configError})`);
     reasons.push({
       code: 'checks-failed',
       message: `required checks failed on ${short(checks.sha)}: ${parts.join('; ')}: see \`trunkflow pr checks ${facts.number}\`, fix and push`,

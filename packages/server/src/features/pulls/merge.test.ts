@@ -45,6 +45,7 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
 
   afterAll(async () => {
     for (const workspace of workspaces) await workspace.dispose();
+    await h?.rules.close();
     await database?.drop();
   });
 

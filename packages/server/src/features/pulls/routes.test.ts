@@ -26,6 +26,7 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
   afterAll(async () => {
     await app?.close();
     await ws?.dispose();
+    await h?.rules.close();
     await database?.drop();
   });
 

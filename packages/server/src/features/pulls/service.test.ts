@@ -17,6 +17,7 @@ describe.each(testDatabases())('pull requests on $name', (kind) => {
 
   afterAll(async () => {
     for (const workspace of workspaces) await workspace.dispose();
+    await h?.rules.close();
     await database?.drop();
   });
 
@@ -221,8 +222,34 @@ describe.each(testDatabases())('pull requests on $name', (kind) => {
       expect(run.ok).toBe(false);
       const gate = await h.pulls.mergeability(ws.project, 1);
       expect(gate.reasons.find((reason) => reason.code === 'checks-failed')?.message).toContain(
-        'trunkflow.yml is invalid',
+        'trunkflow.yml cannot be used',
       );
+    });
+
+    it('stops a catastrophic linked-task pattern from trunk: the PR opens, its check run says why', async () => {
+      const ws = await project({ trunkFiles: { 'trunkflow.yml': "rules:\n  linked-task:\n    pattern: '(a+)+$'\n" } });
+      const branch = `feature/${'a'.repeat(40)}-x`;
+      await ws.branch(branch, { 'a.txt': 'a\n' });
+      const pull = await h.pulls.open(ws.project, h.actor('alice'), {
+        head: branch,
+        title: 'fix: slow',
+        body: CHECKED_BODY,
+      });
+      expect(pull.taskKey).toBeNull();
+      const run = await h.pulls.checks(ws.project, 1);
+      expect(run).toMatchObject({ ok: false, findings: [] });
+      expect(run.configError).toContain('backtracks catastrophically');
+      const gate = await h.pulls.mergeability(ws.project, 1);
+      expect(gate.reasons.find((reason) => reason.code === 'checks-failed')?.message).toContain('linked-task.pattern');
+      // The engine still answers the next PR.
+      const other = await project();
+      await other.branch('feature/TF-30-ok', { 'b.txt': 'b\n' });
+      await h.pulls.open(other.project, h.actor('alice'), {
+        head: 'feature/TF-30-ok',
+        title: 'fix: ok',
+        body: CHECKED_BODY,
+      });
+      expect((await h.pulls.checks(other.project, 1)).ok).toBe(true);
     });
 
     it('reports YAML syntax errors the same way', async () => {

@@ -19,7 +19,7 @@ import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../auth/roles.js';
 import type { AuthService } from '../auth/service.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import { AUTHOR_WINDOW_MS, findTaskKey, readHeadFiles, runChecks } from './checks.js';
+import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
 import { type GateFacts, type GateReason, type GateVerdict, mergeGate } from './gate.js';
 import {
   branchSha,
@@ -44,6 +44,7 @@ import {
   type ReviewVerdict,
 } from './model.js';
 import { KeyedMutex } from './mutex.js';
+import { type RuleRunner, RulesTimeoutError } from './rule-runner.js';
 import type { PullStore, RankedReview } from './store.js';
 import { SqlPullStore } from './store-sql.js';
 
@@ -143,6 +144,7 @@ export class PullService {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly logger: Logger,
+    private readonly rules: RuleRunner,
     private readonly faults: readonly string[],
     /**
      * What a fault point does. In a server it is kill -9; tests pass a function that throws (to
@@ -245,7 +247,13 @@ export class PullService {
     // The template comes from the branch; the rules come from trunk, so a PR cannot relax its own checks.
     const [files, trunkFiles] = await Promise.all([readHeadFiles(repo, headSha), readHeadFiles(repo, trunkSha)]);
     const body = input.body ?? files.template ?? '';
-    const taskKey = findTaskKey(trunkFiles.config.config.rules['linked-task'].pattern, head, title);
+    const taskKey = await this.rules
+      .findTaskKey(trunkFiles.config.config.rules['linked-task'].pattern, head, title)
+      .catch((error: unknown) => {
+        // The PR still opens; its check run reports the slow pattern.
+        if (error instanceof RulesTimeoutError) return null;
+        throw error;
+      });
     const createdAt = this.clock.now().toISOString();
     const id = this.ids.next();
     const duplicate = (number: number | null) =>
@@ -331,6 +339,7 @@ export class PullService {
           source: 'pull-request' as const,
         })),
         repositoryConfig: files.config,
+        rules: this.rules,
       });
       const run: CheckRun = { sha, ...outcome, createdAt: now.toISOString() };
       const inserted = await this.store.transaction(async (store, trx) => {

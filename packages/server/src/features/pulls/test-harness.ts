@@ -12,6 +12,7 @@ import { AuditLog } from '../auth/audit.js';
 import type { Actor, Role } from '../auth/roles.js';
 import { AuthService } from '../auth/service.js';
 import { type NewProject, type Project, ProjectService } from '../projects/service.js';
+import { RuleRunner } from './rule-runner.js';
 import { PullService } from './service.js';
 
 /** A clock tests move by hand; every reading is one millisecond later, so orderings by time are strict. */
@@ -62,6 +63,8 @@ export class Harness {
   readonly projects: ProjectService;
   readonly repositories: Repositories;
   readonly pulls: PullService;
+  /** Shared by every PullService here; a short limit, so tests of a slow pattern stay short. */
+  readonly rules = new RuleRunner(2000);
   readonly actors = new Map<UserName, Actor>();
   readonly tokens = new Map<UserName, string>();
   private counter = 0;
@@ -86,6 +89,7 @@ export class Harness {
       this.clock,
       sequentialIds,
       this.logger,
+      this.rules,
       options.faults ?? [],
       options.onFault,
     );
