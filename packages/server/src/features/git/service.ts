@@ -145,16 +145,7 @@ export class GitHostingService {
       allowDirectTrunkPush: project.allowDirectTrunkPush,
     });
     if (!decision.accepted) return { ok: false, messages: decision.messages.map((m) => `trunkflow: ${m}`) };
-    await this.db.transaction().execute(async (trx) => {
-      for (const update of updates) {
-        await this.events.append(trx, {
-          type: 'push',
-          projectId: project.id,
-          actor: actor.name,
-          payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor.name },
-        });
-      }
-    });
+    await this.recordUpdates('push', push, updates);
     push.accepted = updates;
     return { ok: true, messages: [] };
   }
@@ -190,26 +181,32 @@ export class GitHostingService {
     }
   }
 
-  private async recordFailed({ project, actor }: PendingPush, failed: RefUpdate[]): Promise<void> {
+  private async recordFailed(push: PendingPush, failed: RefUpdate[]): Promise<void> {
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const update of failed) {
-          await this.events.append(trx, {
-            type: 'push.failed',
-            projectId: project.id,
-            actor: actor.name,
-            payload: {
-              ref: update.ref,
-              before: update.oldSha,
-              after: update.newSha,
-              pusher: actor.name,
-              reason: 'git accepted the update but did not apply it; the ref is unchanged',
-            },
-          });
-        }
+      await this.recordUpdates('push.failed', push, failed, {
+        reason: 'git accepted the update but did not apply it; the ref is unchanged',
       });
     } catch (error) {
-      this.logger.error({ err: error, project: project.name, failed }, 'could not record push.failed events');
+      this.logger.error({ err: error, project: push.project.name, failed }, 'could not record push.failed events');
     }
+  }
+
+  /** One event per ref update, all in one transaction. */
+  private recordUpdates(
+    type: 'push' | 'push.failed',
+    { project, actor }: PendingPush,
+    updates: RefUpdate[],
+    extra: Record<string, string> = {},
+  ): Promise<void> {
+    return this.db.transaction().execute(async (trx) => {
+      for (const update of updates) {
+        await this.events.append(trx, {
+          type,
+          projectId: project.id,
+          actor: actor.name,
+          payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor.name, ...extra },
+        });
+      }
+    });
   }
 }
