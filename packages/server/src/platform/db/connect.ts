@@ -5,9 +5,9 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.js';
-import type { Database } from './schema.js';
+import type { Database, DialectName } from './schema.js';
 
-export type DialectName = 'sqlite' | 'postgres';
+export type { DialectName } from './schema.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;

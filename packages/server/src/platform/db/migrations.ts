@@ -1,6 +1,6 @@
 // Schema migrations, one list for SQLite and PostgreSQL; only the event id column differs.
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
-import type { DialectName } from './connect.js';
+import type { DialectName } from './schema.js';
 
 function initial(dialect: DialectName): Migration {
   return {

@@ -1,6 +1,9 @@
 // The database's tables as Kysely types. Times are ISO-8601 text and flags are 0/1 on both dialects.
 import type { Generated } from 'kysely';
 
+/** The two databases Trunkflow runs on. */
+export type DialectName = 'sqlite' | 'postgres';
+
 export interface UsersTable {
   id: string;
   name: string;
