@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FactName } from '@trunkflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatherChangeFacts, startPatch } from './change-facts.js';
+import { type EarlyPatch, gatherChangeFacts, startPatch } from './change-facts.js';
 
 let root: string;
 let repo: string;
@@ -86,6 +86,29 @@ describe('gatherChangeFacts', () => {
     const withEarly = await gather(['changedFiles', 'patches'], early);
     const without = await gather(['changedFiles', 'patches']);
     expect(withEarly.facts).toEqual(without.facts);
+  });
+
+  it('takes an early patch of the same commits as it is, without diffing again', async () => {
+    const real = await startPatch(repo, 'main', 'feature/TF-2-x');
+    if (real === null) throw new Error('startPatch failed on a valid range');
+    const marked: EarlyPatch = {
+      ...real,
+      parsed: { changedFiles: [{ path: 'marker', added: 1, deleted: 0, binary: false }], patches: [] },
+    };
+    const facts = (await gather(['changedFiles', 'patches'], Promise.resolve(marked))).facts;
+    expect(facts.changedFiles).toEqual(marked.parsed.changedFiles);
+  });
+
+  it('diffs through a pipe when no temporary folder is writable', async () => {
+    const without = await gather(['changedFiles', 'patches']);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(root, 'no-such-folder', 'tmp');
+    try {
+      expect((await gather(['changedFiles', 'patches'])).facts).toEqual(without.facts);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it('ignores an early patch of other commits, and one that failed', async () => {

@@ -56,10 +56,13 @@ const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src
  * whenever this process is busy and the pipe is full; a file lets it run at its own speed.
  */
 async function diffPatch(cwd: string, range: string): Promise<ParsedPatch> {
-  const dir = await mkdtemp(join(tmpdir(), 'trunkflow-patch-'));
+  const args = ['diff', '-U0', ...DIFF_FLAGS];
+  const dir = await mkdtemp(join(tmpdir(), 'trunkflow-patch-')).catch(() => null);
+  // No writable temporary folder (a read-only container): the pipe works, only slower.
+  if (dir === null) return parsePatch(await runGit([...args, range], { cwd }));
   try {
     const file = join(dir, 'patch');
-    await runGit(['diff', '-U0', ...DIFF_FLAGS, `--output=${file}`, range], { cwd });
+    await runGit([...args, `--output=${file}`, range], { cwd });
     return parsePatch(await readFile(file, 'utf8'));
   } finally {
     await rm(dir, { recursive: true, force: true });

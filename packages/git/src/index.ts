@@ -1,4 +1,5 @@
 // @trunkflow/git: the git binary as a library, shared by the CLI and the server.
+export { isAncestor } from './ancestry.js';
 export { type BatchObject, type CommitObject, parseCatFileBatch, parseCommitObject } from './cat-file.js';
 export {
   type ChangeFacts,

@@ -56,8 +56,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const database = openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    // The message and code only: pg attaches its whole client object to these errors.
     onConnectionError: (error, connection) =>
-      logger.warn({ err: error, connection }, 'PostgreSQL dropped a connection; reconnecting'),
+      logger.warn(
+        { connection, error: error.message, code: (error as { code?: string }).code },
+        'PostgreSQL dropped a connection; reconnecting',
+      ),
   });
   const applied = await migrateToLatest(database);
   logger.info({ database: database.location, dialect: database.dialect, applied }, 'database ready');

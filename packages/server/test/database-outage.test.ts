@@ -1,5 +1,6 @@
 // PostgreSQL dropping the server's connections (a restart, a failover, an idle timeout) must not
 // crash the server: the pool replaces its connections and the event listener reconnects.
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_POSTGRES_URL } from '../src/platform/db/test-databases.js';
@@ -39,6 +40,17 @@ function listeners(database: string): Promise<number> {
   });
 }
 
+/** Connections of the database running pg_sleep. */
+function sleepers(database: string): Promise<number> {
+  return withAdmin(async (client) => {
+    const result = await client.query(
+      "select count(*)::int as n from pg_stat_activity where datname = $1 and query ilike '%pg_sleep%' and state = 'active'",
+      [database],
+    );
+    return (result.rows[0] as { n: number }).n;
+  });
+}
+
 async function eventually(probe: () => Promise<boolean>, attempts = 100): Promise<boolean> {
   for (let attempt = 0; attempt < attempts; attempt += 1) {
     if (await probe()) return true;
@@ -69,5 +81,32 @@ describe.each(postgres)('when $name drops the server connections', (kind) => {
     expect(listed.body.projects.map((project) => project.name).sort()).toEqual(['after', 'before']);
     expect(await eventually(async () => (await listeners(database)) === 1)).toBe(true);
     expect((await server.api('GET', '/readyz')).status).toBe(200);
+  });
+
+  it('fails only the query whose connection dropped mid-statement, and keeps serving', async () => {
+    const db = server.trunkflow.database.db;
+    const slow = sql`select pg_sleep(30)`.execute(db);
+    const outcome = slow.then(
+      () => 'finished',
+      () => 'failed',
+    );
+    expect(await eventually(async () => (await sleepers(database)) === 1)).toBe(true);
+    await dropConnections(database);
+    expect(await outcome).toBe('failed');
+    expect(await eventually(async () => (await server.api('GET', '/readyz')).status === 200)).toBe(true);
+    expect((await server.api('POST', '/api/projects', { body: { name: 'later' } })).status).toBe(201);
+  });
+
+  it('survives a connection dropped while a transaction holds it between statements', async () => {
+    const db = server.trunkflow.database.db;
+    const held = db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      await dropConnections(database);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sql`select 1`.execute(trx);
+    });
+    await expect(held).rejects.toThrow();
+    expect(await eventually(async () => (await server.api('GET', '/readyz')).status === 200)).toBe(true);
+    expect((await server.api('POST', '/api/projects', { body: { name: 'after-held' } })).status).toBe(201);
   });
 });

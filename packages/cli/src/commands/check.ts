@@ -48,8 +48,8 @@ export function registerCheck(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
-Facts come from git: the merge base with the base ref, git diff (its zero-context patch, which also
-gives the line counts), the log and .gitattributes.
+Facts come from git: the merge base with the base ref, git diff (the zero-context patch, which also
+gives the line counts, or --numstat when no rule needs the patch), the log and .gitattributes.
 With GITHUB_EVENT_PATH set to a pull_request event, the title, body, base and head come from it.
 Fetch full history in CI (actions/checkout with fetch-depth: 0) so the merge base can be found.
 

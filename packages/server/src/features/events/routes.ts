@@ -89,6 +89,8 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
       const unsubscribe = hub.subscribe((event) => (replaying ? buffered.push(event) : send(event)), projectId, close);
       raw.on('close', close);
       raw.on('error', close);
+      // A client gone while the project was looked up closed before these listeners existed.
+      if (raw.destroyed) close();
       write(': connected\n\n');
       try {
         if (resumeFrom !== undefined) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../auth/roles.js';
-import { decidePush, type PushContext, ZERO_SHA } from './push-policy.js';
+import { decidePush, type PushContext, updateLanded, ZERO_SHA } from './push-policy.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -67,5 +67,34 @@ describe('decidePush', () => {
       role: 'developer' as Role,
     });
     expect(decision).toEqual({ accepted: false, messages: [expect.stringContaining('direct pushes to main')] });
+  });
+});
+
+describe('updateLanded', () => {
+  const C = 'c'.repeat(40);
+  const D = 'd'.repeat(40);
+  // B descends from A; nothing else descends from anything.
+  const ancestry = async (ancestor: string, descendant: string) => ancestor === A && descendant === B;
+
+  it.each([
+    { name: 'a ref at the new sha', update: { oldSha: ZERO_SHA, newSha: A }, current: A, landed: true },
+    { name: 'a ref still at the old sha', update: { oldSha: A, newSha: B }, current: A, landed: false },
+    {
+      name: 'a new branch that is not there',
+      update: { oldSha: ZERO_SHA, newSha: A },
+      current: ZERO_SHA,
+      landed: false,
+    },
+    { name: 'a deletion that happened', update: { oldSha: A, newSha: ZERO_SHA }, current: ZERO_SHA, landed: true },
+    { name: 'a deletion whose ref moved on', update: { oldSha: A, newSha: ZERO_SHA }, current: C, landed: false },
+    { name: 'a ref a later push built on', update: { oldSha: ZERO_SHA, newSha: A }, current: B, landed: true },
+    {
+      name: 'a ref another writer moved',
+      update: { oldSha: C, newSha: A },
+      current: B === A ? C : C.replace('c', 'd'),
+      landed: false,
+    },
+  ])('says $landed for $name', async ({ update, current, landed }) => {
+    expect(await updateLanded({ ref: 'refs/heads/feature/TF-1-x', ...update }, current, ancestry)).toBe(landed);
   });
 });

@@ -52,3 +52,18 @@ export function decidePush(context: PushContext): PushDecision {
     .filter((message): message is string => message !== null);
   return messages.length === 0 ? { accepted: true } : { accepted: false, messages };
 }
+
+/**
+ * Whether git applied an accepted update, from where its ref stands now (`current`, ZERO_SHA if
+ * absent): at the new sha, or (a later push built on it) at a descendant of it. A ref still at its
+ * old sha, or moved by another writer who won the ref's lock, did not take this update.
+ */
+export async function updateLanded(
+  update: RefUpdate,
+  current: string,
+  isAncestor: (ancestor: string, descendant: string) => Promise<boolean>,
+): Promise<boolean> {
+  if (current === update.newSha) return true;
+  if (current === update.oldSha || current === ZERO_SHA || update.newSha === ZERO_SHA) return false;
+  return isAncestor(update.newSha, current);
+}

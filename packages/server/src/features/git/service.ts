@@ -4,7 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { runGit } from '@trunkflow/git';
+import { isAncestor, runGit } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db/schema.js';
@@ -15,7 +15,7 @@ import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { PRE_RECEIVE_HOOK_SOURCE } from './pre-receive-hook.js';
-import { decidePush, type RefUpdate } from './push-policy.js';
+import { decidePush, type RefUpdate, updateLanded, ZERO_SHA } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -28,8 +28,6 @@ interface PendingPush {
   /** The updates the pre-receive hook accepted and recorded `push` events for. */
   accepted: RefUpdate[];
 }
-
-const ZERO_SHA = '0'.repeat(40);
 
 /** A git request that passed authentication and authorisation, ready to run. */
 export interface AuthorizedGitRequest {
@@ -170,8 +168,13 @@ export class GitHostingService {
     const { project, repo, accepted, actor } = push;
     if (accepted.length === 0) return;
     const refs = await this.refs(repo);
-    const failed = accepted.filter((update) => (refs.get(update.ref) ?? ZERO_SHA) === update.oldSha);
-    const landed = accepted.filter((update) => !failed.includes(update));
+    const landed: RefUpdate[] = [];
+    const failed: RefUpdate[] = [];
+    for (const update of accepted) {
+      const current = refs.get(update.ref) ?? ZERO_SHA;
+      const applied = await updateLanded(update, current, (a, b) => isAncestor(repo, a, b));
+      (applied ? landed : failed).push(update);
+    }
     if (failed.length > 0) await this.recordFailed(push, failed);
     if (landed.length === 0) return;
     try {

@@ -111,7 +111,7 @@ export async function runChecks(subject: CheckSubject): Promise<CheckOutcome> {
   try {
     findings = await subject.rules.evaluate(facts, config);
   } catch (error) {
-    // Stored like a config error: the run fails with the reason, and a push or a fixed config reruns it.
+    // Stored like a config error: the same sha and config would time out again. A new push reruns it.
     if (error instanceof RulesTimeoutError) return { ok: false, findings: [], configError: error.message };
     throw error;
   }

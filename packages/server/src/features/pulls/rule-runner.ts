@@ -21,7 +21,7 @@ type Request =
   | { op: 'evaluate'; facts: PolicyFacts; config: TrunkflowConfig }
   | { op: 'findTaskKey'; pattern: string; branch: string; title: string };
 
-type WorkerMessage = { ready: true } | { id: number; value?: unknown; error?: string };
+type WorkerMessage = { started: number } | { id: number; value?: unknown; error?: string };
 
 interface Pending {
   request: Request;
@@ -35,8 +35,8 @@ interface Pending {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.core).then((core) => {
-  parentPort.postMessage({ ready: true });
   parentPort.on('message', ({ id, request }) => {
+    parentPort.postMessage({ started: id });
     try {
       const value = request.op === 'evaluate'
         ? core.evaluate(request.facts, request.config)
@@ -53,8 +53,6 @@ const coreEntry = pathToFileURL(createRequire(import.meta.url).resolve('@trunkfl
 
 export class RuleRunner {
   private worker: Worker | null = null;
-  /** Whether the worker has loaded the engine: time limits start then, not during its start-up. */
-  private ready = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
@@ -87,13 +85,7 @@ export class RuleRunner {
   private send(id: number): void {
     const pending = this.pending.get(id);
     if (!pending) return;
-    const worker = this.ensureWorker();
-    if (this.ready) this.startClock(id, pending);
-    worker.postMessage({ id, request: pending.request });
-  }
-
-  private startClock(id: number, pending: Pending): void {
-    pending.timer ??= setTimeout(() => this.timedOut(id), this.timeoutMs);
+    this.ensureWorker().postMessage({ id, request: pending.request });
   }
 
   /** Fails the call that ran too long, replaces the worker, and resends the calls queued behind it. */
@@ -113,9 +105,10 @@ export class RuleRunner {
   }
 
   private settle(message: WorkerMessage): void {
-    if ('ready' in message) {
-      this.ready = true;
-      for (const [id, pending] of this.pending) this.startClock(id, pending);
+    if ('started' in message) {
+      // The limit counts from when the worker starts the call: not its start-up, not the queue.
+      const started = this.pending.get(message.started);
+      if (started) started.timer ??= setTimeout(() => this.timedOut(message.started), this.timeoutMs);
       return;
     }
     const pending = this.pending.get(message.id);
@@ -141,7 +134,6 @@ export class RuleRunner {
       return this.worker;
     }
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { core: coreEntry } });
-    this.ready = false;
     worker.on('message', (message: WorkerMessage) => {
       if (this.worker === worker) this.settle(message);
     });

@@ -1,6 +1,7 @@
 // Pull requests: open, push updates, checks per sha, reviews, the merge gate and a crash-safe squash merge.
 
 import { assertNever, checkRefFormat } from '@trunkflow/core';
+import { isAncestor } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
@@ -26,7 +27,6 @@ import {
   commitTree,
   compareAndSwapRef,
   deleteRefIfAt,
-  isAncestor,
   mergeBase,
   mergeTrees,
   squashMessage,

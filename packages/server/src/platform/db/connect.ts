@@ -47,8 +47,14 @@ function redact(url: string): string {
   }
 }
 
-/** How long the listener waits before reconnecting after PostgreSQL dropped it. */
+/** How long the listener waits before reconnecting: 1 s, doubling on each failed try, up to 30 s. */
 const LISTEN_RETRY_MS = 1000;
+const LISTEN_RETRY_MAX_MS = 30_000;
+/**
+ * For every connection: an unreachable server fails a request after 10 s instead of hanging it,
+ * and keep-alive notices a peer that vanished without closing the connection.
+ */
+const CONNECTION_SETTINGS = { connectionTimeoutMillis: 10_000, keepAlive: true };
 
 /**
  * Keeps one connection listening on `channel` until the returned function is called. When
@@ -65,15 +71,24 @@ async function listenWithReconnect(
   let established = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
+  let failures = 0;
   const scheduleRetry = () => {
+    const delay = Math.min(LISTEN_RETRY_MS * 2 ** failures, LISTEN_RETRY_MAX_MS);
+    failures += 1;
     retry = setTimeout(() => {
       retry = null;
-      connect().then(onNotify, () => {});
-    }, LISTEN_RETRY_MS);
+      connect().then(
+        () => {
+          failures = 0;
+          onNotify();
+        },
+        () => {},
+      );
+    }, delay);
     retry.unref();
   };
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url });
+    const next = new pg.Client({ connectionString: url, ...CONNECTION_SETTINGS });
     let lost = false;
     const onLost = (error: Error) => {
       if (lost || stopped) return;
@@ -100,16 +115,25 @@ async function listenWithReconnect(
   return async () => {
     stopped = true;
     if (retry) clearTimeout(retry);
-    await client?.end().catch(() => {});
+    // A client still connecting to an unreachable server must not hold up a shutdown.
+    const ending = client?.end().catch(() => {});
+    await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   };
 }
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
     const onConnectionError = options.onConnectionError ?? (() => {});
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
-    // An idle pooled connection that PostgreSQL closes is dropped from the pool, not fatal.
-    pool.on('error', (error) => onConnectionError(error, 'pool'));
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      ...CONNECTION_SETTINGS,
+    });
+    // A connection PostgreSQL closes is dropped, not fatal. Each connection reports through its own
+    // listener, idle or checked out (a transaction between statements); the pool re-emits the idle
+    // ones, and needs a listener too, or that re-emit would crash the process.
+    pool.on('connect', (client) => client.on('error', (error) => onConnectionError(error, 'pool')));
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = options.databaseUrl;
     const listen = (channel: string, onNotify: () => void) =>
