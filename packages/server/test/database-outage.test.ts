@@ -29,27 +29,21 @@ function dropConnections(database: string): Promise<number> {
   });
 }
 
-/** Connections to the database whose last statement was LISTEN: the event hub's listener. */
-function listeners(database: string): Promise<number> {
+/** How many connections to the database match a condition on pg_stat_activity. */
+function connections(database: string, condition: string): Promise<number> {
   return withAdmin(async (client) => {
     const result = await client.query(
-      "select count(*)::int as n from pg_stat_activity where datname = $1 and query ilike 'listen %'",
+      `select count(*)::int as n from pg_stat_activity where datname = $1 and ${condition}`,
       [database],
     );
     return (result.rows[0] as { n: number }).n;
   });
 }
 
-/** Connections of the database running pg_sleep. */
-function sleepers(database: string): Promise<number> {
-  return withAdmin(async (client) => {
-    const result = await client.query(
-      "select count(*)::int as n from pg_stat_activity where datname = $1 and query ilike '%pg_sleep%' and state = 'active'",
-      [database],
-    );
-    return (result.rows[0] as { n: number }).n;
-  });
-}
+/** The event hub's listener: its last statement was LISTEN. */
+const listeners = (database: string) => connections(database, "query ilike 'listen %'");
+/** Connections running pg_sleep right now. */
+const sleepers = (database: string) => connections(database, "query ilike '%pg_sleep%' and state = 'active'");
 
 async function eventually(probe: () => Promise<boolean>, attempts = 100): Promise<boolean> {
   for (let attempt = 0; attempt < attempts; attempt += 1) {
