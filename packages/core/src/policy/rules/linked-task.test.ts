@@ -59,11 +59,11 @@ describe('linked-task rule', () => {
 
 describe('findTaskKey', () => {
   it.each([
-    { branch: 'feature/TF-1-x', title: 'fix: y (TF-2)', key: 'TF-1' },
-    { branch: 'feature/x', title: 'fix: y (TF-2)', key: 'TF-2' },
-    { branch: null, title: 'fix: y (TF-3)', key: 'TF-3' },
+    { branch: 'feature/TF-1-x', title: 'fix: y (TF-2)', key: { task: 'TF-1', foundIn: 'branch' } },
+    { branch: 'feature/x', title: 'fix: y (TF-2)', key: { task: 'TF-2', foundIn: 'title' } },
+    { branch: null, title: 'fix: y (TF-3)', key: { task: 'TF-3', foundIn: 'title' } },
     { branch: 'feature/x', title: 'fix: y', key: null },
-  ])('finds $key in branch $branch, title $title', ({ branch, title, key }) => {
-    expect(findTaskKey('[A-Z][A-Z0-9]+-\\d+', branch, title)).toBe(key);
+  ])('finds $key.task in branch $branch, title $title', ({ branch, title, key }) => {
+    expect(findTaskKey('[A-Z][A-Z0-9]+-\\d+', branch, title)).toEqual(key);
   });
 });

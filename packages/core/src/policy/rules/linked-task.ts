@@ -2,9 +2,16 @@
 import { defineRule } from '../rule.js';
 
 /** The task key the branch names, else the one the title names, with `pattern`; null if neither. */
-export function findTaskKey(pattern: string, branch: string | null, title: string): string | null {
+export function findTaskKey(
+  pattern: string,
+  branch: string | null,
+  title: string,
+): { task: string; foundIn: 'branch' | 'title' } | null {
   const regex = new RegExp(pattern, 'u');
-  return (branch === null ? null : regex.exec(branch)?.[0]) ?? regex.exec(title)?.[0] ?? null;
+  const inBranch = branch === null ? null : regex.exec(branch);
+  if (inBranch) return { task: inBranch[0], foundIn: 'branch' };
+  const inTitle = regex.exec(title);
+  return inTitle ? { task: inTitle[0], foundIn: 'title' } : null;
 }
 
 export const linkedTask = defineRule({
@@ -12,19 +19,9 @@ export const linkedTask = defineRule({
   summary: 'The branch or the title names a task key (default pattern [A-Z][A-Z0-9]+-\\d+).',
   needs: [],
   evaluate(facts, config) {
-    const pattern = new RegExp(config.pattern, 'u');
-    for (const [where, text] of [
-      ['branch', facts.pr.branch],
-      ['title', facts.pr.title],
-    ] as const) {
-      const match = text === null ? null : pattern.exec(text);
-      if (match) {
-        return {
-          status: 'pass',
-          message: `the ${where} names task ${match[0]}`,
-          details: { task: match[0], foundIn: where },
-        };
-      }
+    const found = findTaskKey(config.pattern, facts.pr.branch, facts.pr.title);
+    if (found) {
+      return { status: 'pass', message: `the ${found.foundIn} names task ${found.task}`, details: found };
     }
     return {
       status: 'fail',

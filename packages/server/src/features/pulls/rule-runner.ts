@@ -40,7 +40,7 @@ import(workerData.core).then((core) => {
     try {
       const value = request.op === 'evaluate'
         ? core.evaluate(request.facts, request.config)
-        : core.findTaskKey(request.pattern, request.branch, request.title);
+        : core.findTaskKey(request.pattern, request.branch, request.title)?.task ?? null;
       parentPort.postMessage({ id, value });
     } catch (error) {
       parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
