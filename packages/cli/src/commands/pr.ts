@@ -73,12 +73,11 @@ function describeReview(review: Review): string {
 }
 
 function describeChecks(io: CliIo, number: number, checks: Checks): string {
-  const configError =
-    checks.configError === null || checks.configError === undefined
-      ? ''
-      : checks.findings.length === 0
-        ? `the rules did not run at this commit: ${checks.configError}\n\n`
-        : `trunkflow.yml is invalid at this commit, so the rules ran with the defaults: ${checks.configError}\n\n`;
+  const configError = !checks.configError
+    ? ''
+    : checks.findings.length === 0
+      ? `the rules did not run at this commit: ${checks.configError}\n\n`
+      : `trunkflow.yml is invalid at this commit, so the rules ran with the defaults: ${checks.configError}\n\n`;
   return `checks of #${number} at ${shortSha(checks.sha)}\n\n${configError}${formatText(checks.findings, checks.ok, io.color)}`;
 }
 

@@ -159,10 +159,11 @@ export class GitHostingService {
   }
 
   /**
-   * After git exits: the accepted updates whose ref still holds its old value did not land (a
-   * lock held elsewhere, an atomic push rolled back), so each gets a `push.failed` event to undo
-   * its `push`. The ones that landed, and only those, go to the listeners: a concurrent merge is
-   * not attributed to this pusher. A listener's failure is logged, and reconciled at start.
+   * After git exits: an accepted update that did not land (its ref still at the old sha after an
+   * atomic push rolled back, or moved by another writer who held the lock) gets a `push.failed`
+   * event to undo its `push`. The ones that landed, and only those, go to the listeners: a
+   * concurrent merge is not attributed to this pusher. A listener's failure is logged, and
+   * reconciled at start.
    */
   private async afterPush(push: PendingPush): Promise<void> {
     const { project, repo, accepted, actor } = push;
@@ -187,7 +188,7 @@ export class GitHostingService {
   private async recordFailed(push: PendingPush, failed: RefUpdate[]): Promise<void> {
     try {
       await this.recordUpdates('push.failed', push, failed, {
-        reason: 'git accepted the update but did not apply it; the ref is unchanged',
+        reason: 'git accepted the update but did not apply it; the ref does not hold the pushed commit',
       });
     } catch (error) {
       this.logger.error({ err: error, project: push.project.name, failed }, 'could not record push.failed events');

@@ -15,8 +15,7 @@ export class EventHub {
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private again = false;
-  private started = false;
-  private stopped = false;
+  private state: 'new' | 'running' | 'stopped' = 'new';
 
   private unlisten: (() => Promise<void>) | null = null;
 
@@ -29,7 +28,7 @@ export class EventHub {
 
   async start(): Promise<void> {
     this.cursor = await this.log.lastId();
-    this.started = true;
+    this.state = 'running';
     if (this.listen) this.unlisten = await this.listen(() => this.nudge());
     // Polling stays as the safety net for a dropped notification connection.
     this.timer = setInterval(() => void this.poll(), this.pollIntervalMs);
@@ -38,8 +37,7 @@ export class EventHub {
 
   /** Stops polling and tells every subscriber to end, so open streams do not hold a shutdown. */
   async stop(): Promise<void> {
-    this.started = false;
-    this.stopped = true;
+    this.state = 'stopped';
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.unlisten?.();
@@ -50,7 +48,7 @@ export class EventHub {
 
   /** Called after a local append so local subscribers hear at once rather than at the next tick. */
   nudge(): void {
-    if (this.started) void this.poll();
+    if (this.state === 'running') void this.poll();
   }
 
   /** The hub's position: replay from the log up to here, then listen. */
@@ -60,7 +58,7 @@ export class EventHub {
 
   /** After `stop`, a late subscriber is told to close at once rather than left open. */
   subscribe(listener: Listener, projectId?: string, onClose: () => void = () => {}): () => void {
-    if (this.stopped) {
+    if (this.state === 'stopped') {
       queueMicrotask(onClose);
       return () => {};
     }
@@ -97,7 +95,7 @@ export class EventHub {
         // A failed poll (e.g. the database restarting) is retried on the next tick.
       } finally {
         this.polling = null;
-        if (this.again && this.started) {
+        if (this.again && this.state === 'running') {
           this.again = false;
           void this.poll();
         }
