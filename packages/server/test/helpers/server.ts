@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createTrunkflow, type Trunkflow } from '../../src/app.js';
 import { loadServerConfig } from '../../src/platform/config.js';
 import { type TestDatabase, type TestDatabaseKind, testDatabases } from '../../src/platform/db/test-databases.js';
@@ -12,6 +12,8 @@ export const ADMIN_TOKEN = 'tf_test_admin_token_0123456789';
 
 export interface TestServer {
   url: string;
+  /** The server's data directory (repositories, hooks, the SQLite file). */
+  dataDir: string;
   trunkflow: Trunkflow;
   database: TestDatabase;
   api<T = unknown>(
@@ -25,15 +27,22 @@ export interface TestServer {
 
 export { type TestDatabaseKind, testDatabases };
 
-export async function startServer(kind: TestDatabaseKind): Promise<TestServer> {
+export interface StartOptions {
+  /** The server's data directory; by default the test database's own temp folder. */
+  dataDir?: string;
+  logger?: Logger;
+}
+
+export async function startServer(kind: TestDatabaseKind, options: StartOptions = {}): Promise<TestServer> {
   // The schema is created by the server's own start-up migrations.
   const database = await kind.open({ migrate: false });
+  const dataDir = options.dataDir ?? database.dataDir;
   const config = loadServerConfig(
-    { port: '0', dataDir: database.dataDir },
+    { port: '0', dataDir },
     { TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}) },
-    database.dataDir,
+    dataDir,
   );
-  const trunkflow = await createTrunkflow({ config, logger: pino({ level: 'silent' }) });
+  const trunkflow = await createTrunkflow({ config, logger: options.logger ?? pino({ level: 'silent' }) });
   const url = await trunkflow.listen();
   const api: TestServer['api'] = async (method, path, options = {}) => {
     const response = await fetch(`${url}${path}`, {
@@ -49,6 +58,7 @@ export async function startServer(kind: TestDatabaseKind): Promise<TestServer> {
   };
   return {
     url,
+    dataDir,
     trunkflow,
     database,
     api,

@@ -1,8 +1,8 @@
 // Hosted git over smart HTTP: authenticates, authorises, runs http-backend and records every accepted push.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isAncestor, runGit } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
@@ -14,10 +14,18 @@ import { runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import { PRE_RECEIVE_HOOK_SOURCE } from './pre-receive-hook.js';
+import { HOOK_NAME, HOOK_SCRIPT_NAME, PRE_RECEIVE_HOOK_LAUNCHER, PRE_RECEIVE_HOOK_SOURCE } from './pre-receive-hook.js';
 import { decidePush, type RefUpdate, updateLanded, ZERO_SHA } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+
+async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+  const aside = `${path}.${process.pid}.tmp`;
+  await writeFile(aside, text, { mode });
+  // writeFile's mode is filtered by the umask; the launcher must be executable whatever it is.
+  await chmod(aside, mode);
+  await rename(aside, path);
+}
 
 export type RefsUpdatedListener = (project: Project, updates: RefUpdate[], pusher: Actor) => Promise<void>;
 
@@ -53,16 +61,19 @@ export class GitHostingService {
     private readonly onRefsUpdated: RefsUpdatedListener,
     private readonly maxPushBytes = 1024 * 1024 * 1024,
   ) {
-    this.hooksDir = join(dataDir, 'hooks');
+    // Absolute: git runs hooks from inside the repository, and the launcher finds its script by $0.
+    this.hooksDir = resolve(dataDir, 'hooks');
   }
 
-  /** Writes the shared pre-receive hook; git finds it through core.hooksPath. */
+  /**
+   * Writes the shared pre-receive hook (a launcher and its script, see pre-receive-hook.ts); git
+   * finds it through core.hooksPath. Each file is written aside and renamed into place, so a push
+   * running meanwhile sees the old file or the new one, never half of one.
+   */
   async installHooks(): Promise<void> {
-    await mkdir(this.hooksDir, { recursive: true });
-    const script = `#!${process.execPath}\n${PRE_RECEIVE_HOOK_SOURCE}`;
-    const path = join(this.hooksDir, 'pre-receive');
-    await writeFile(path, script);
-    await chmod(path, 0o755);
+    await mkdir(this.hooksDir, { recursive: true, mode: 0o700 });
+    await writeAtomically(join(this.hooksDir, HOOK_SCRIPT_NAME), PRE_RECEIVE_HOOK_SOURCE, 0o600);
+    await writeAtomically(join(this.hooksDir, HOOK_NAME), PRE_RECEIVE_HOOK_LAUNCHER, 0o700);
   }
 
   /** Parses `/git/<project>.git/<service>`; anything else, traversal included, is refused. */
@@ -114,7 +125,12 @@ export class GitHostingService {
           request: request.raw,
           body: request.body,
           remoteUser: actor.name,
-          hookEnv: { TRUNKFLOW_HOOK_URL: this.hookUrl(), TRUNKFLOW_HOOK_TOKEN: hookToken },
+          hookEnv: {
+            // The launcher runs exactly this binary, whatever PATH says (pre-receive-hook.ts).
+            TRUNKFLOW_NODE: process.execPath,
+            TRUNKFLOW_HOOK_URL: this.hookUrl(),
+            TRUNKFLOW_HOOK_TOKEN: hookToken,
+          },
           hooksPath: this.hooksDir,
           maxBodyBytes: this.maxPushBytes,
         },
