@@ -127,7 +127,7 @@ function waitForStart(server: ChildProcess, output: { text: string }): Promise<v
   });
 }
 
-/** The checkout as a fresh clone would have it, with the working tree's uncommitted changes on top. */
+/** The checkout as a fresh clone would have it, with the working tree's uncommitted changes committed on top. */
 function cloneWorkingTree(into: string): void {
   const clone = spawnSyncChecked('git', ['clone', '--quiet', '--no-hardlinks', repoRoot, into], repoRoot);
   expect(clone).toBe(0);
@@ -141,6 +141,10 @@ function cloneWorkingTree(into: string): void {
   }
   const deleted = spawnSyncOutput('git', ['ls-files', '--deleted', '-z'], repoRoot);
   for (const file of deleted.split('\0').filter(Boolean)) rmSync(join(into, file), { force: true });
+  // Committed in the clone, so `git status` there starts clean, as on a clone of a pushed tree.
+  const identity = ['-c', 'user.name=README test', '-c', 'user.email=readme@example.com'];
+  spawnSync('git', ['add', '-A'], { cwd: into });
+  spawnSync('git', [...identity, 'commit', '--quiet', '--allow-empty', '-m', 'working tree'], { cwd: into });
 }
 
 function spawnSyncChecked(command: string, args: string[], cwd: string): number | null {
@@ -151,17 +155,26 @@ function spawnSyncOutput(command: string, args: string[], cwd: string): string {
   return spawnSync(command, args, { cwd, encoding: 'utf8' }).stdout;
 }
 
-/** A clean environment for a new user: their own HOME and npm prefix, nothing from the test runner's npm. */
-function newUserEnv(home: string, prefix: string, port: number): NodeJS.ProcessEnv {
+/**
+ * A new user's environment: their own stored login, git identity and npm global prefix, and nothing
+ * from the test runner's npm. HOME stays, so npm keeps this machine's settings (its registry,
+ * where Node's headers are) as a user's own npm would.
+ */
+function newUserEnv(work: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(npm_|TRUNKFLOW_|DATABASE_URL$|XDG_CONFIG_HOME$|GIT_|VITEST|NODE_ENV$|PORT$)/i.test(key)) continue;
     env[key] = value;
   }
+  const gitconfig = join(work, 'gitconfig');
+  // The admin's own git identity, as any developer's machine has one.
+  writeFileSync(gitconfig, '[user]\n\tname = Ada Admin\n\temail = ada@example.com\n');
+  const prefix = join(work, 'npm-global');
   return {
     ...env,
-    HOME: home,
     PORT: String(port),
+    XDG_CONFIG_HOME: join(work, 'config'),
+    GIT_CONFIG_GLOBAL: gitconfig,
     npm_config_prefix: prefix,
     PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
   };
@@ -284,13 +297,9 @@ describe('README', () => {
       work = mkdtempSync(join(tmpdir(), 'trunkflow-readme-'));
       const checkout = join(work, 'trunkflow');
       cloneWorkingTree(checkout);
-      const home = join(work, 'home');
-      mkdirSync(home);
-      // The admin's own git identity, as any developer's machine has one.
-      writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = Ada Admin\n\temail = ada@example.com\n');
       const port = await freePort();
       state.cwd = checkout;
-      state.env = newUserEnv(home, join(work, 'npm-global'), port);
+      state.env = newUserEnv(work, port);
       state.values.set('localhost:4400', `localhost:${port}`);
     }, 60_000);
 
