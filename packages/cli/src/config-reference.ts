@@ -20,7 +20,15 @@ function typeOf(node: SchemaNode): string {
 function shown(value: unknown): string {
   if (value === undefined) return '';
   if (Array.isArray(value) && value.length > 6) return `${value.length} entries (see \`trunkflow config schema\`)`;
-  return `\`${JSON.stringify(value).replaceAll('|', '\\|')}\``;
+  return codeSpan(JSON.stringify(value).replaceAll('|', '\\|'));
+}
+
+/** A code span that survives backticks inside it: its fence is longer than any backtick run in the text. */
+function codeSpan(text: string): string {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }
 
 function table(properties: Record<string, SchemaNode>): string[] {
