@@ -1,14 +1,19 @@
 // The pre-receive hook wherever the data directory is (inside a "type": "module" package, under a path
 // with spaces, run by a node binary whose path has spaces), and what happens when it breaks: the
 // pusher is told what to do and the server logs it with the hook's stderr. Real git over HTTP.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../src/features/auth/audit.js';
-import { HOOK_SELF_TEST_OUTPUT, PRE_RECEIVE_HOOK_SOURCE } from '../src/features/git/pre-receive-hook.js';
+import {
+  HOOK_SELF_TEST_OUTPUT,
+  PRE_RECEIVE_HOOK_LAUNCHER,
+  PRE_RECEIVE_HOOK_SOURCE,
+} from '../src/features/git/pre-receive-hook.js';
 import { GitHostingService, HookUnusableError } from '../src/features/git/service.js';
 import { ProjectService } from '../src/features/projects/service.js';
 import { systemClock, uuidGenerator } from '../src/platform/clock.js';
@@ -88,6 +93,50 @@ describe.each(testDatabases())('the pre-receive hook on $name', (kind) => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe(HOOK_SELF_TEST_OUTPUT);
     expect(result.status).toBe(0);
+  });
+
+  it('needs nothing but Node built-ins and /bin/sh, so a read-only or absent node_modules does not matter', () => {
+    const required = [...PRE_RECEIVE_HOOK_SOURCE.matchAll(/require\(([^)]*)\)/g)].map((match) => match[1]);
+    expect(required.length).toBeGreaterThan(0);
+    for (const name of required) expect(name).toMatch(/^'node:[a-z_]+'$/);
+    expect(PRE_RECEIVE_HOOK_SOURCE).not.toMatch(/\bimport\b/);
+    expect(PRE_RECEIVE_HOOK_LAUNCHER.split('\n')[0]).toBe('#!/bin/sh');
+  });
+
+  it('shows the pusher the stack to pass on when the server answers garbage and cannot take the report', async () => {
+    const garbage = createServer((_request, response) => response.end('<html>a proxy error page</html>'));
+    await new Promise<void>((done) => garbage.listen(0, '127.0.0.1', done));
+    const address = garbage.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const result = await new Promise<{ status: number | null; stderr: string }>((done, fail) => {
+        const child = spawn(join(server.dataDir, 'hooks', 'pre-receive'), [], {
+          env: {
+            PATH: '/usr/bin:/bin',
+            TRUNKFLOW_NODE: process.execPath,
+            TRUNKFLOW_HOOK_URL: `http://127.0.0.1:${port}/internal/git/pre-receive`,
+            TRUNKFLOW_HOOK_CRASH_URL: `http://127.0.0.1:${port}/internal/git/hook-crash`,
+            TRUNKFLOW_HOOK_TOKEN: 'a-session',
+          },
+          stdio: ['pipe', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on('error', fail);
+        child.on('close', (status) => done({ status, stderr }));
+        child.stdin.end(`${'0'.repeat(40)} ${'1'.repeat(40)} refs/heads/main\n`);
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(
+        'trunkflow: the push check crashed (the server answered HTTP 200 with something that is not JSON: "<html>a proxy error page</html>"); your push was not applied; the server could not be told, so tell your Trunkflow admin and show them this:',
+      );
+      expect(result.stderr).toContain('pre-receive.cjs:');
+      expect(result.stderr).not.toContain('the push check could not run');
+    } finally {
+      await new Promise((done) => garbage.close(done));
+    }
   });
 
   it('tells the pusher what to do when the hook crashes, and logs the crash with its stderr', async () => {

@@ -70,9 +70,9 @@ const token = process.env.TRUNKFLOW_HOOK_TOKEN;
 
 // What the hook printed, to send along with a crash report.
 let printed = '';
-function say(line) {
+function say(line, then) {
   if (printed.length < LIMIT) printed += line + '\\n';
-  process.stderr.write(line + '\\n');
+  process.stderr.write(line + '\\n', then);
 }
 
 function post(target, body, timeout) {
@@ -109,8 +109,9 @@ function crash(error) {
     say(ok
       ? told
       : 'trunkflow: the push check crashed (' + summary + '); your push was not applied; ' +
-        'the server could not be told, so tell your Trunkflow admin and show them this:\\n' + stack);
-    process.exit(REFUSED);
+        'the server could not be told, so tell your Trunkflow admin and show them this:\\n' + stack,
+      // Exit once the message is out: a write to a pipe is not synchronous everywhere.
+      () => process.exit(REFUSED));
   });
 }
 process.on('uncaughtException', crash);
