@@ -103,17 +103,25 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   let draining = false;
   let baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   let listenPort = config.port;
-  const git = new GitHostingService(
-    db,
-    repositories,
-    projects,
-    events,
-    logger,
-    config.dataDir,
-    () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
-    (project, updates, pusher) => pulls.handleRefUpdates(project.name, updates, pusher.userId),
-  );
+  const git = new GitHostingService(db, repositories, projects, events, logger, {
+    dataDir: config.dataDir,
+    hookUrl: () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
+    onRefsUpdated: (project, updates, pusher) => pulls.handleRefUpdates(project.name, updates, pusher.userId),
+    clock,
+    ids,
+    faults: config.faults,
+  });
   await git.installHooks();
+  // A server whose hook cannot run would refuse every push: it says why and does not start.
+  await git.assertHookRuns().catch(async (error: unknown) => {
+    await rules.close();
+    await database.close();
+    throw error;
+  });
+  // Before listening: a push a crash interrupted gets the push.failed events it missed, so the event
+  // log and the refs agree (pull requests follow the refs, through pulls.reconcile above).
+  const pushes = await git.reconcile();
+  logger.info({ reconciled: pushes }, 'pushes reconciled');
   const gitUrlOf = (name: string) => `${baseUrl}/git/${name}.git`;
   registerHealthRoutes(http, db, registry, () => draining);
   registerAuthRoutes(http, auth, projects);

@@ -15,6 +15,7 @@ const TABLES = [
   'reviews',
   'check_runs',
   'merge_attempts',
+  'pending_pushes',
 ];
 
 describe.each(testDatabases())('migrations on $name', (kind) => {

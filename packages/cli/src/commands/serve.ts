@@ -89,6 +89,8 @@ Examples:
         try {
           trunkflow = await server.createTrunkflow({ config });
         } catch (error) {
+          // E.g. the pre-receive hook cannot run in this data directory: the message says what to fix.
+          if (error instanceof server.ConfigError) throw new UsageError(`cannot start: ${error.message}`);
           const code = errnoCode(error);
           if (code === undefined) throw error;
           throw new UsageError(

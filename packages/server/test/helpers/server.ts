@@ -31,6 +31,8 @@ export interface StartOptions {
   /** The server's data directory; by default the test database's own temp folder. */
   dataDir?: string;
   logger?: Logger;
+  /** More environment for the config, e.g. TRUNKFLOW_FAULTS. */
+  env?: Record<string, string>;
 }
 
 export async function startServer(kind: TestDatabaseKind, options: StartOptions = {}): Promise<TestServer> {
@@ -39,7 +41,11 @@ export async function startServer(kind: TestDatabaseKind, options: StartOptions 
   const dataDir = options.dataDir ?? database.dataDir;
   const config = loadServerConfig(
     { port: '0', dataDir },
-    { TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}) },
+    {
+      TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+      ...options.env,
+    },
     dataDir,
   );
   const trunkflow = await createTrunkflow({ config, logger: options.logger ?? pino({ level: 'silent' }) });

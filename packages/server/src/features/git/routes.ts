@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { HTTP_STATUS, TrunkflowError, UnauthenticatedError } from '../../platform/errors.js';
 import { type App, credentialsOf } from '../../platform/http/app.js';
 import type { Actor } from '../auth/roles.js';
+import { HOOK_CRASH_TEXT_LIMIT } from './pre-receive-hook.js';
 import type { GitHostingService } from './service.js';
 
 const GIT_CONTENT_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];
@@ -91,6 +92,31 @@ export function registerGitRoutes(
       }
       const answer = await git.checkPush(token, request.body.updates);
       return reply.status(answer.ok ? 200 : 403).send(answer);
+    },
+  );
+
+  // The hook reports an error of its own here (see pre-receive-hook.ts), so the admin finds it in the
+  // log; it already told the pusher. Kept as its own block: only the hook on this machine calls it.
+  app.post(
+    '/internal/git/hook-crash',
+    {
+      config: { permission: 'public' },
+      bodyLimit: 4 * HOOK_CRASH_TEXT_LIMIT,
+      schema: {
+        hide: true,
+        body: z.strictObject({
+          error: z.string().max(HOOK_CRASH_TEXT_LIMIT),
+          stderr: z.string().max(HOOK_CRASH_TEXT_LIMIT),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const token = request.headers['x-trunkflow-hook-token'];
+      if (!isLocal(request.socket.remoteAddress, request.socket.localAddress) || typeof token !== 'string') {
+        return refuse(reply, 403, 'the push hook endpoint only answers git on this machine');
+      }
+      if (!git.reportHookCrash(token, request.body)) return refuse(reply, 403, 'unknown push session');
+      return reply.status(204).send();
     },
   );
 }

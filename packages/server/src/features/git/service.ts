@@ -1,4 +1,5 @@
 // Hosted git over smart HTTP: authenticates, authorises, runs http-backend and records every accepted push.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -7,14 +8,22 @@ import type { Readable } from 'node:stream';
 import { isAncestor, runGit } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Clock, IdGenerator } from '../../platform/clock.js';
+import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EventLog } from '../../platform/events/event-log.js';
-import { runHttpBackend } from '../../platform/git/http-backend.js';
+import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import { HOOK_NAME, HOOK_SCRIPT_NAME, PRE_RECEIVE_HOOK_LAUNCHER, PRE_RECEIVE_HOOK_SOURCE } from './pre-receive-hook.js';
+import {
+  HOOK_NAME,
+  HOOK_SCRIPT_NAME,
+  HOOK_SELF_TEST_OUTPUT,
+  PRE_RECEIVE_HOOK_LAUNCHER,
+  PRE_RECEIVE_HOOK_SOURCE,
+} from './pre-receive-hook.js';
 import { decidePush, type RefUpdate, updateLanded, ZERO_SHA } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
@@ -27,7 +36,24 @@ async function writeAtomically(path: string, text: string, mode: number): Promis
   await rename(aside, path);
 }
 
+const REASON_NOT_APPLIED = 'git accepted the update but did not apply it; the ref does not hold the pushed commit';
+const REASON_INTERRUPTED =
+  'the server stopped before this push finished and git did not apply the update; the ref does not hold the pushed commit';
+
 export type RefsUpdatedListener = (project: Project, updates: RefUpdate[], pusher: Actor) => Promise<void>;
+
+/** Test-only crash points (ServerConfig.faults) of hosted git. */
+export const GIT_FAULTS = [
+  /** The push-check endpoint answers something that is not a push-check answer: the hook crashes. */
+  'git.hook-bad-answer',
+  /** kill -9 right after the `push` events commit, before the hook hears back: git applies nothing. */
+  'git.after-push-event',
+  /** kill -9 after git exited, before the push is settled: the updates landed, unconfirmed. */
+  'git.before-settle',
+] as const;
+
+/** The hook could not run at start, so no push could be accepted: the server refuses to start. */
+export class HookUnusableError extends ConfigError {}
 
 interface PendingPush {
   actor: Actor;
@@ -35,6 +61,37 @@ interface PendingPush {
   repo: string;
   /** The updates the pre-receive hook accepted and recorded `push` events for. */
   accepted: RefUpdate[];
+  /** The pending_pushes row written with those events; null until then. */
+  pendingId: string | null;
+  /** Whether the hook reached the server at all (a push check or a crash report). */
+  hookCalled: boolean;
+}
+
+/** What one run of the hook's self-test found: null when it loaded and ran. */
+interface HookProbe {
+  problem: string | null;
+  stderr: string;
+}
+
+export interface GitHostingOptions {
+  /** Where hooks are written (`<dataDir>/hooks`). */
+  dataDir: string;
+  /** The URL of the push-check endpoint, as the hook on this machine reaches it. */
+  hookUrl: () => string;
+  onRefsUpdated: RefsUpdatedListener;
+  clock: Clock;
+  ids: IdGenerator;
+  faults?: readonly string[];
+  /** What a fault point does; kill -9 in a server. */
+  onFault?: (point: string) => void;
+  maxPushBytes?: number;
+}
+
+export interface GitReconcileReport {
+  /** Interrupted pushes whose updates all landed. */
+  pushesLanded: number;
+  /** `push.failed` events written for updates an interrupted push never applied. */
+  updatesFailed: number;
 }
 
 /** A git request that passed authentication and authorisation, ready to run. */
@@ -49,6 +106,13 @@ export interface AuthorizedGitRequest {
 export class GitHostingService {
   private readonly pending = new Map<string, PendingPush>();
   private readonly hooksDir: string;
+  private readonly hookUrl: () => string;
+  private readonly onRefsUpdated: RefsUpdatedListener;
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly faults: readonly string[];
+  private readonly onFault: (point: string) => void;
+  private readonly maxPushBytes: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -56,13 +120,21 @@ export class GitHostingService {
     private readonly projects: ProjectService,
     private readonly events: EventLog,
     private readonly logger: Logger,
-    dataDir: string,
-    private readonly hookUrl: () => string,
-    private readonly onRefsUpdated: RefsUpdatedListener,
-    private readonly maxPushBytes = 1024 * 1024 * 1024,
+    options: GitHostingOptions,
   ) {
     // Absolute: git runs hooks from inside the repository, and the launcher finds its script by $0.
-    this.hooksDir = resolve(dataDir, 'hooks');
+    this.hooksDir = resolve(options.dataDir, 'hooks');
+    this.hookUrl = options.hookUrl;
+    this.onRefsUpdated = options.onRefsUpdated;
+    this.clock = options.clock;
+    this.ids = options.ids;
+    this.faults = options.faults ?? [];
+    this.onFault =
+      options.onFault ??
+      (() => {
+        process.kill(process.pid, 'SIGKILL');
+      });
+    this.maxPushBytes = options.maxPushBytes ?? 1024 * 1024 * 1024;
   }
 
   /**
@@ -74,6 +146,60 @@ export class GitHostingService {
     await mkdir(this.hooksDir, { recursive: true, mode: 0o700 });
     await writeAtomically(join(this.hooksDir, HOOK_SCRIPT_NAME), PRE_RECEIVE_HOOK_SOURCE, 0o600);
     await writeAtomically(join(this.hooksDir, HOOK_NAME), PRE_RECEIVE_HOOK_LAUNCHER, 0o700);
+  }
+
+  /** The environment git gives the hook, minus the push session; the self-test uses it too. */
+  private hookBaseEnv(): Record<string, string> {
+    // The launcher runs exactly this binary, whatever PATH says (pre-receive-hook.ts).
+    return { TRUNKFLOW_NODE: process.execPath };
+  }
+
+  /**
+   * Runs the written hook once the way git does (executing `<hooks>/pre-receive`), in a mode where
+   * it loads its script and exits. Whatever stops it (a noexec mount, a missing binary, a script
+   * Node cannot load) shows up here with the hook's stderr.
+   */
+  async probeHook(): Promise<HookProbe> {
+    const path = join(this.hooksDir, HOOK_NAME);
+    return new Promise((done) => {
+      const child = spawn(path, [], {
+        cwd: this.hooksDir,
+        env: { PATH: childPath(), ...this.hookBaseEnv(), TRUNKFLOW_HOOK_SELF_TEST: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      child.on('error', (error) => done({ problem: `${path} cannot be run: ${error.message}`, stderr }));
+      child.on('close', (code, signal) => {
+        if (code === 0 && stdout.trim() === HOOK_SELF_TEST_OUTPUT) done({ problem: null, stderr });
+        else {
+          const how = signal === null ? `exit ${code}` : `signal ${signal}`;
+          const said = stderr.trim().split('\n').slice(0, 5).join(' / ') || stdout.trim().slice(0, 200) || 'no output';
+          done({ problem: `${path} failed (${how}): ${said}`, stderr });
+        }
+      });
+    });
+  }
+
+  /**
+   * The start-up check: a server whose hook cannot run would refuse every push, so it says so and
+   * does not start. The error says what failed and where to look.
+   */
+  async assertHookRuns(): Promise<void> {
+    const { problem, stderr } = await this.probeHook();
+    if (problem === null) return;
+    this.logger.error({ hooks: this.hooksDir, node: process.execPath, stderr }, 'the pre-receive hook cannot run');
+    throw new HookUnusableError(
+      `the pre-receive hook cannot run, so no push could be accepted: ${problem}. ` +
+        `Check that the data directory (${this.hooksDir}) is not on a noexec mount and that ${process.execPath} runs`,
+    );
   }
 
   /** Parses `/git/<project>.git/<service>`; anything else, traversal included, is refused. */
@@ -113,7 +239,9 @@ export class GitHostingService {
     const { project, service, movesRefs, actor } = target;
     const hookToken = randomBytes(24).toString('hex');
     const repo = this.repositories.pathOf(project.name);
-    const push: PendingPush | null = movesRefs ? { actor, project, repo, accepted: [] } : null;
+    const push: PendingPush | null = movesRefs
+      ? { actor, project, repo, accepted: [], pendingId: null, hookCalled: false }
+      : null;
     if (push) this.pending.set(hookToken, push);
     try {
       return await runHttpBackend(
@@ -126,9 +254,9 @@ export class GitHostingService {
           body: request.body,
           remoteUser: actor.name,
           hookEnv: {
-            // The launcher runs exactly this binary, whatever PATH says (pre-receive-hook.ts).
-            TRUNKFLOW_NODE: process.execPath,
+            ...this.hookBaseEnv(),
             TRUNKFLOW_HOOK_URL: this.hookUrl(),
+            TRUNKFLOW_HOOK_CRASH_URL: new URL('hook-crash', this.hookUrl()).href,
             TRUNKFLOW_HOOK_TOKEN: hookToken,
           },
           hooksPath: this.hooksDir,
@@ -138,8 +266,51 @@ export class GitHostingService {
       );
     } finally {
       this.pending.delete(hookToken);
-      if (push) await this.afterPush(push);
+      if (push) {
+        if (!push.hookCalled) await this.hookNeverCalled(push);
+        this.fault('git.before-settle');
+        await this.afterPush(push);
+      }
     }
+  }
+
+  /**
+   * A receive-pack ended and the hook never reached the server: either the hook cannot run (every
+   * push fails: an error, with the hook's stderr from a fresh self-test), or git stopped before it
+   * (a broken or cut-off pack, the client went away).
+   */
+  private async hookNeverCalled(push: PendingPush): Promise<void> {
+    const context = { project: push.project.name, pusher: push.actor.name };
+    const { problem, stderr } = await this.probeHook();
+    if (problem !== null) {
+      this.logger.error(
+        { ...context, problem, stderr },
+        'a push ended without the pre-receive hook calling the server: the hook cannot run, so every push is refused',
+      );
+      return;
+    }
+    this.logger.warn(
+      context,
+      'a push ended without the pre-receive hook calling the server; the hook runs, so git stopped before it (a broken or cut-off pack, or the client went away)',
+    );
+  }
+
+  /** The hook trapped an error of its own: it told the pusher, and the admin finds it here. */
+  reportHookCrash(hookToken: string, report: { error: string; stderr: string }): boolean {
+    const push = this.pending.get(hookToken);
+    if (!push) return false;
+    push.hookCalled = true;
+    this.logger.error(
+      { project: push.project.name, pusher: push.actor.name, hookError: report.error, stderr: report.stderr },
+      'the pre-receive hook crashed; the push was refused',
+    );
+    return true;
+  }
+
+  private fault(point: (typeof GIT_FAULTS)[number]): void {
+    if (!this.faults.includes(point)) return;
+    this.logger.fatal({ point }, 'fault point reached');
+    this.onFault(point);
   }
 
   /**
@@ -149,6 +320,11 @@ export class GitHostingService {
   async checkPush(hookToken: string, updates: RefUpdate[]): Promise<{ ok: boolean; messages: string[] }> {
     const push = this.pending.get(hookToken);
     if (!push) return { ok: false, messages: ['trunkflow: unknown push session; push again'] };
+    push.hookCalled = true;
+    if (this.faults.includes('git.hook-bad-answer')) {
+      // Not the answer's shape on purpose: the test of the hook's crash path needs a server that errs.
+      return { garbage: true } as unknown as { ok: boolean; messages: string[] };
+    }
     const { actor, project, repo } = push;
     const trunkExists = (await this.refs(repo)).has(`refs/heads/${project.trunk}`);
     const decision = decidePush({
@@ -159,9 +335,60 @@ export class GitHostingService {
       allowDirectTrunkPush: project.allowDirectTrunkPush,
     });
     if (!decision.accepted) return { ok: false, messages: decision.messages.map((m) => `trunkflow: ${m}`) };
-    await this.recordUpdates('push', push, updates);
+    const pendingId = this.ids.next();
+    // The pending row commits with the `push` events: a crash before the push is settled leaves it
+    // for reconcile() to settle at the next start.
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('pending_pushes')
+        .values({
+          id: pendingId,
+          project_id: project.id,
+          actor: actor.name,
+          updates: JSON.stringify(updates),
+          created_at: this.clock.now().toISOString(),
+        })
+        .execute();
+      await this.appendUpdates(trx, 'push', project.id, actor.name, updates);
+    });
+    push.pendingId = pendingId;
     push.accepted = updates;
+    this.fault('git.after-push-event');
     return { ok: true, messages: [] };
+  }
+
+  /**
+   * Run once at start, before serving: settles every push a crash interrupted between its `push`
+   * events and its end. An update whose ref holds the pushed commit (or a descendant) landed; any
+   * other gets the `push.failed` event the crashed process never wrote. Assumes, like the merge
+   * reconcile, that no other server process is pushing to these repositories.
+   */
+  async reconcile(): Promise<GitReconcileReport> {
+    const report: GitReconcileReport = { pushesLanded: 0, updatesFailed: 0 };
+    const rows = await this.db.selectFrom('pending_pushes').selectAll().orderBy('created_at').execute();
+    for (const row of rows) {
+      const project = await this.db
+        .selectFrom('projects')
+        .select(['id', 'name'])
+        .where('id', '=', row.project_id)
+        .executeTakeFirst();
+      if (project === undefined) {
+        await this.db.deleteFrom('pending_pushes').where('id', '=', row.id).execute();
+        continue;
+      }
+      const updates = JSON.parse(row.updates) as RefUpdate[];
+      const { failed } = await this.sortUpdates(this.repositories.pathOf(project.name), updates);
+      await this.settle(row.id, project.id, row.actor, failed, REASON_INTERRUPTED);
+      if (failed.length === 0) report.pushesLanded++;
+      report.updatesFailed += failed.length;
+      if (failed.length > 0) {
+        this.logger.warn(
+          { project: project.name, pusher: row.actor, failed: failed.map((update) => update.ref) },
+          'a push the last run did not finish never landed: recorded push.failed',
+        );
+      }
+    }
+    return report;
   }
 
   private async refs(repo: string): Promise<Map<string, string>> {
@@ -174,6 +401,19 @@ export class GitHostingService {
     return refs;
   }
 
+  /** Which accepted updates git applied, from where their refs stand now (updateLanded). */
+  private async sortUpdates(repo: string, updates: RefUpdate[]): Promise<{ landed: RefUpdate[]; failed: RefUpdate[] }> {
+    const refs = await this.refs(repo);
+    const landed: RefUpdate[] = [];
+    const failed: RefUpdate[] = [];
+    for (const update of updates) {
+      const current = refs.get(update.ref) ?? ZERO_SHA;
+      const applied = await updateLanded(update, current, (a, b) => isAncestor(repo, a, b));
+      (applied ? landed : failed).push(update);
+    }
+    return { landed, failed };
+  }
+
   /**
    * After git exits: an accepted update that did not land (its ref still at the old sha after an
    * atomic push rolled back, or moved by another writer who held the lock) gets a `push.failed`
@@ -182,17 +422,17 @@ export class GitHostingService {
    * reconciled at start.
    */
   private async afterPush(push: PendingPush): Promise<void> {
-    const { project, repo, accepted, actor } = push;
-    if (accepted.length === 0) return;
-    const refs = await this.refs(repo);
-    const landed: RefUpdate[] = [];
-    const failed: RefUpdate[] = [];
-    for (const update of accepted) {
-      const current = refs.get(update.ref) ?? ZERO_SHA;
-      const applied = await updateLanded(update, current, (a, b) => isAncestor(repo, a, b));
-      (applied ? landed : failed).push(update);
+    const { project, repo, accepted, actor, pendingId } = push;
+    if (accepted.length === 0 || pendingId === null) return;
+    const { landed, failed } = await this.sortUpdates(repo, accepted);
+    try {
+      await this.settle(pendingId, project.id, actor.name, failed, REASON_NOT_APPLIED);
+    } catch (error) {
+      this.logger.error(
+        { err: error, project: project.name, failed },
+        'could not settle a push (push.failed events); it is settled at the next start',
+      );
     }
-    if (failed.length > 0) await this.recordFailed(push, failed);
     if (landed.length === 0) return;
     try {
       await this.onRefsUpdated(project, landed, actor);
@@ -201,32 +441,30 @@ export class GitHostingService {
     }
   }
 
-  private async recordFailed(push: PendingPush, failed: RefUpdate[]): Promise<void> {
-    try {
-      await this.recordUpdates('push.failed', push, failed, {
-        reason: 'git accepted the update but did not apply it; the ref does not hold the pushed commit',
-      });
-    } catch (error) {
-      this.logger.error({ err: error, project: push.project.name, failed }, 'could not record push.failed events');
-    }
+  /** The `push.failed` events of a push and the end of its pending row, in one transaction. */
+  private settle(pendingId: string, projectId: string, actor: string, failed: RefUpdate[], reason: string) {
+    return this.db.transaction().execute(async (trx) => {
+      await this.appendUpdates(trx, 'push.failed', projectId, actor, failed, { reason });
+      await trx.deleteFrom('pending_pushes').where('id', '=', pendingId).execute();
+    });
   }
 
-  /** One event per ref update, all in one transaction. */
-  private recordUpdates(
+  /** One event per ref update, in the caller's transaction. */
+  private async appendUpdates(
+    trx: Kysely<Database>,
     type: 'push' | 'push.failed',
-    { project, actor }: PendingPush,
+    projectId: string,
+    actor: string,
     updates: RefUpdate[],
     extra: Record<string, string> = {},
   ): Promise<void> {
-    return this.db.transaction().execute(async (trx) => {
-      for (const update of updates) {
-        await this.events.append(trx, {
-          type,
-          projectId: project.id,
-          actor: actor.name,
-          payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor.name, ...extra },
-        });
-      }
-    });
+    for (const update of updates) {
+      await this.events.append(trx, {
+        type,
+        projectId,
+        actor,
+        payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor, ...extra },
+      });
+    }
   }
 }

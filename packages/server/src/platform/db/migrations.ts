@@ -164,11 +164,32 @@ const pullRequestGate: Migration = {
   },
 };
 
+/** Pushes in flight, so a crash between a `push` event and git's ref update is settled at start. */
+const pendingPushes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('pending_pushes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('updates', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('pending_pushes').execute();
+  },
+};
+
 /** Migrations in order; names are stable because they are recorded in the database. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001-initial': initial(dialect), '0002-pull-request-gate': pullRequestGate };
+      return {
+        '0001-initial': initial(dialect),
+        '0002-pull-request-gate': pullRequestGate,
+        '0003-pending-pushes': pendingPushes,
+      };
     },
   };
 }

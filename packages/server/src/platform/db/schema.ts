@@ -108,6 +108,21 @@ export interface MergeAttemptsTable {
   actor: string | null;
 }
 
+/**
+ * A push whose `push` events are recorded but whose outcome is not yet: written with those events,
+ * deleted with its `push.failed` events (if any) once git exits. A row left at start is a push
+ * a crash interrupted.
+ */
+export interface PendingPushesTable {
+  id: string;
+  project_id: string;
+  /** User name of the pusher, as in the `push` events. */
+  actor: string;
+  /** JSON array of the accepted ref updates ({ ref, oldSha, newSha }). */
+  updates: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -119,4 +134,5 @@ export interface Database {
   reviews: ReviewsTable;
   check_runs: CheckRunsTable;
   merge_attempts: MergeAttemptsTable;
+  pending_pushes: PendingPushesTable;
 }

@@ -21,11 +21,19 @@ export interface BackendRequest {
   maxBodyBytes: number;
 }
 
+/**
+ * PATH for git and its hooks: the folder of the node binary running the server first, so anything
+ * that looks for `node` on PATH finds this one.
+ */
+export function childPath(): string {
+  return `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+}
+
 /** Runs http-backend and streams its CGI response; resolves with the HTTP status it sent. */
 export function runHttpBackend(options: BackendRequest, response: ServerResponse): Promise<number> {
   const { request } = options;
   const env: NodeJS.ProcessEnv = {
-    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    PATH: childPath(),
     HOME: process.env.HOME,
     GIT_PROJECT_ROOT: options.projectRoot,
     GIT_HTTP_EXPORT_ALL: '1',

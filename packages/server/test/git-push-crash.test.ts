@@ -1,0 +1,196 @@
+// A real kill -9 in the middle of a push: the built server runs as a child process with a fault point
+// (TRUNKFLOW_FAULTS, read by config), dies on it, and a restart over the same database and
+// repositories makes the event log and the refs agree again.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runGit } from '@trunkflow/git';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestDatabase, testDatabases } from '../src/platform/db/test-databases.js';
+import { ADMIN_TOKEN, authedGitUrl, GitClient } from './helpers/server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const serverRoot = resolve(here, '..');
+const repoRoot = resolve(serverRoot, '../..');
+
+// The child: the whole server as `trunkflow serve` builds it, printing its URL once it listens.
+const CHILD = `
+const server = await import(${JSON.stringify(pathToFileURL(join(serverRoot, 'dist', 'index.js')).href)});
+const config = server.loadServerConfig({ port: '0' }, process.env, process.cwd());
+const trunkflow = await server.createTrunkflow({ config });
+const url = await trunkflow.listen();
+process.stdout.write(JSON.stringify({ url }) + '\\n');
+process.on('SIGTERM', () => trunkflow.close().then(() => process.exit(0)));
+`;
+
+interface Running {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
+  let database: TestDatabase;
+  let scratch: string;
+  let script: string;
+
+  beforeAll(async () => {
+    // The child runs the compiled server, so compile first (a no-op when dist is current).
+    await new Promise<void>((done, fail) => {
+      const tsc = spawn(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', serverRoot], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
+      tsc.on('error', fail);
+      tsc.on('close', (code) => (code === 0 ? done() : fail(new Error(`tsc -b failed with ${code}`))));
+    });
+    database = await kind.open({ migrate: false });
+    scratch = await mkdtemp(join(tmpdir(), 'trunkflow-push-crash-'));
+    script = join(scratch, 'server.mjs');
+    await writeFile(script, CHILD);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  function start(faults: string[] = []): Promise<Running> {
+    const child = spawn(process.execPath, [script], {
+      cwd: scratch,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TRUNKFLOW_DATA_DIR: database.dataDir,
+        TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+        LOG_LEVEL: 'warn',
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+        ...(faults.length > 0 ? { TRUNKFLOW_FAULTS: faults.join(',') } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>
+      child.on('close', (code, signal) => done({ code, signal, stderr })),
+    );
+    return new Promise((done, fail) => {
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const line = stdout.split('\n')[0];
+        if (stdout.includes('\n') && line) done({ url: (JSON.parse(line) as { url: string }).url, child, exited });
+      });
+      void exited.then((end) => fail(new Error(`the server exited before listening: ${JSON.stringify(end)}`)));
+    });
+  }
+
+  async function stop(running: Running): Promise<void> {
+    running.child.kill('SIGTERM');
+    await running.exited;
+  }
+
+  async function pushEvents(projectId: string) {
+    const rows = await database.db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where('project_id', '=', projectId)
+      .where('type', 'in', ['push', 'push.failed'])
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ type: row.type, ...(JSON.parse(row.payload) as Record<string, string>) }));
+  }
+
+  const pending = async () => (await database.db.selectFrom('pending_pushes').selectAll().execute()).length;
+
+  async function createProject(url: string, name: string): Promise<string> {
+    const response = await fetch(`${url}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(response.status).toBe(201);
+    const row = await database.db
+      .selectFrom('projects')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** Pushes one new commit to trunk of `project`; the result is git's, whatever the server did. */
+  async function pushFirstCommit(url: string, project: string) {
+    const client = new GitClient();
+    try {
+      await client.git('init', '-q', '-b', 'main', '.');
+      await writeFile(join(client.dir, 'README.md'), `# ${project}\n`);
+      await client.git('add', '.');
+      await client.git('commit', '-qm', 'chore: initial commit');
+      const push = await client.run(['push', authedGitUrl(url, project, ADMIN_TOKEN), 'HEAD:main']);
+      return { push, head: (await client.git('rev-parse', 'HEAD')).trim() };
+    } finally {
+      client.remove();
+    }
+  }
+
+  const trunkOf = async (project: string) => {
+    const repo = join(database.dataDir, 'repos', `${project}.git`);
+    const out = await runGit(['for-each-ref', '--format=%(objectname)', 'refs/heads/main'], { cwd: repo });
+    return out.trim();
+  };
+
+  it('after the push event, before git applied it: the restart writes the push.failed that was missing', async () => {
+    const crashing = await start(['git.after-push-event']);
+    const projectId = await createProject(crashing.url, 'lost');
+    const { push, head } = await pushFirstCommit(crashing.url, 'lost');
+    const end = await crashing.exited;
+    expect(end.signal).toBe('SIGKILL');
+    expect(push.status).not.toBe(0);
+    // What the crash left: a push event for an update that never landed, and nothing after it.
+    expect(await trunkOf('lost')).toBe('');
+    expect((await pushEvents(projectId)).map((event) => event.type)).toEqual(['push']);
+    expect(await pending()).toBe(1);
+
+    const restarted = await start();
+    try {
+      const events = await pushEvents(projectId);
+      expect(events.map((event) => event.type)).toEqual(['push', 'push.failed']);
+      expect(events[1]).toMatchObject({ ref: 'refs/heads/main', after: head, pusher: 'admin' });
+      expect(events[1]?.reason).toContain('the server stopped before this push finished');
+      expect(await pending()).toBe(0);
+      expect(await trunkOf('lost')).toBe('');
+      // The same push now lands, with a push event of its own and nothing undoing it.
+      const again = await pushFirstCommit(restarted.url, 'lost');
+      expect(again.push.status).toBe(0);
+      expect(await trunkOf('lost')).toBe(again.head);
+      expect((await pushEvents(projectId)).map((event) => event.type)).toEqual(['push', 'push.failed', 'push']);
+    } finally {
+      await stop(restarted);
+    }
+  });
+
+  it('after git applied the update, before it was checked: the restart keeps the push and writes nothing', async () => {
+    const crashing = await start(['git.before-settle']);
+    const projectId = await createProject(crashing.url, 'kept');
+    const { head } = await pushFirstCommit(crashing.url, 'kept');
+    const end = await crashing.exited;
+    expect(end.signal).toBe('SIGKILL');
+    expect(await trunkOf('kept')).toBe(head);
+    expect(await pending()).toBe(1);
+
+    const restarted = await start();
+    try {
+      const events = await pushEvents(projectId);
+      expect(events.map((event) => event.type)).toEqual(['push']);
+      expect(events[0]).toMatchObject({ ref: 'refs/heads/main', after: head });
+      expect(await pending()).toBe(0);
+      expect(await trunkOf('kept')).toBe(head);
+    } finally {
+      await stop(restarted);
+    }
+  });
+});
