@@ -34,7 +34,7 @@ export interface ChangeFactsRequest {
   patch?: Promise<EarlyPatch | null>;
 }
 
-/** A parsed zero-context patch of `base...head`, with the commits it was taken between. */
+/** A parsed patch of `base...head`, with the commits it was taken between. */
 export interface EarlyPatch {
   baseSha: string;
   headSha: string;
@@ -52,11 +52,18 @@ export interface ChangeFacts {
 const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src-prefix=a/', '--dst-prefix=b/'];
 
 /**
- * Runs the zero-context diff into a temporary file, then parses it. Through a pipe, git stalls
- * whenever this process is busy and the pipe is full; a file lets it run at its own speed.
+ * The patch's arguments. One line of context, not zero: at -U0 git first cuts the files' common
+ * tail, which can change how the rest aligns (12/12 where --numstat says 13/13), while any other
+ * context diffs the whole files as --numstat does, so the patch's counts are --numstat's.
+ */
+export const PATCH_ARGS: readonly string[] = ['diff', '-U1', ...DIFF_FLAGS];
+
+/**
+ * Runs the diff into a temporary file, then parses it. Through a pipe, git stalls whenever this
+ * process is busy and the pipe is full; a file lets it run at its own speed.
  */
 async function diffPatch(cwd: string, range: string): Promise<ParsedPatch> {
-  const args = ['diff', '-U0', ...DIFF_FLAGS];
+  const args = [...PATCH_ARGS];
   const dir = await mkdtemp(join(tmpdir(), 'trunkflow-patch-')).catch(() => null);
   // No writable temporary folder (a read-only container): the pipe works, only slower.
   if (dir === null) return parsePatch(await runGit([...args, range], { cwd }));
