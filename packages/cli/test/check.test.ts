@@ -120,6 +120,24 @@ describe('trunkflow check', () => {
     expect(finding?.details.count).toBe(2);
   });
 
+  it("does not count a new repository's setup commits as PRs, and says what it counted", () => {
+    const repo = new TempRepo();
+    repos.push(repo);
+    repo.write('README.md', '# app\n');
+    repo.commit('chore: initial commit', ALICE, '2026-03-10T08:00:00Z');
+    repo.write('trunkflow.yml', 'trunk: main\n');
+    repo.commit('chore: add trunkflow.yml', ALICE, '2026-03-10T08:10:00Z');
+    repo.write('flags.json', FLAGS);
+    repo.commit('chore: add flags', ALICE, '2026-03-10T08:20:00Z');
+    repo.git('checkout', '-q', '-b', 'fix/TF-3-typo');
+    repo.write('README.md', '# the app\n');
+    repo.commit('fix: typo (TF-3)', ALICE, '2026-03-10T09:00:00Z');
+    const result = JSON.parse(check(repo, ['--format', 'json']).stdout) as JsonResult;
+    const finding = result.findings.find((f) => f.id === 'daily-pr-limit');
+    expect(finding).toMatchObject({ status: 'pass', details: { count: 1, others: [] } });
+    expect(finding?.message).toContain(`squash merges on main, commits whose subject ends in "(#n)"`);
+  });
+
   it('prints a readable table without colours when stdout is not a terminal', () => {
     const repo = featureRepo(lines(10));
     const run = check(repo, []);
@@ -210,6 +228,34 @@ describe('trunkflow check on bad input', () => {
     const repo = featureRepo(lines(1));
     expectUsageError(check(repo, ['--head', 'feature/nope']), /head ref "feature\/nope" does not name a commit/);
     expectUsageError(runCli(['check', '--base', 'origin/nope'], { cwd: repo.dir }), /base ref "origin\/nope"/);
+  });
+
+  it('lists the branches of a repository with no remote when --base names a remote branch', () => {
+    const repo = featureRepo(lines(1));
+    expectUsageError(
+      runCli(['check', '--base', 'origin/main'], { cwd: repo.dir }),
+      /base ref "origin\/main" does not name a commit in this repository: no remote named origin; this repository's branches are: feature\/TF-1-export, main; pass --base main\n/,
+    );
+  });
+
+  it('says how to fetch a branch the remote has but this clone lacks, and the command works as printed', () => {
+    const upstream = featureRepo(lines(1));
+    upstream.git('branch', 'develop', 'main');
+    const clone = new TempRepo();
+    repos.push(clone);
+    clone.git('remote', 'add', 'origin', upstream.dir);
+    clone.git('fetch', '-q', 'origin', 'feature/TF-1-export');
+    clone.git('checkout', '-q', '-b', 'feature/TF-1-export', 'FETCH_HEAD');
+    const run = runCli(['check', '--base', 'origin/develop', '--now', NOW], { cwd: clone.dir, env: clone.env });
+    expectUsageError(run, /origin\/develop is not fetched: run `git fetch origin develop`/);
+    const printed = /run `git (fetch origin develop)`/.exec(run.stderr)?.[1]?.split(' ') ?? [];
+    clone.git(...printed);
+    const after = runCli(['check', '--base', 'origin/develop', '--now', NOW, '--format', 'json'], {
+      cwd: clone.dir,
+      env: clone.env,
+    });
+    expect(after.stderr).toBe('');
+    expect(JSON.parse(after.stdout).facts.base).toBe('origin/develop');
   });
 
   it('rejects a base that shares no history with the head', () => {

@@ -12,9 +12,8 @@ export class RefNotFoundError extends Error {
     readonly ref: string,
     readonly role: 'base' | 'head',
   ) {
-    super(
-      `${role} ref "${ref}" does not name a commit in this repository: check the name, or fetch it first (git fetch origin ${ref})`,
-    );
+    // What to do depends on the repository's remotes and branches; the CLI adds that hint.
+    super(`${role} ref "${ref}" does not name a commit in this repository`);
     this.name = 'RefNotFoundError';
   }
 }
@@ -28,7 +27,7 @@ export interface ChangeFactsRequest {
   needs: ReadonlySet<FactName>;
   /** Repository path of the flags registry, read at head. */
   flagRegistryPath: string;
-  /** Trunk commits committed after this instant may count as the author's PRs. */
+  /** Squash merges on trunk (subjects ending in "(#n)") committed after this instant count as the author's PRs. */
   authorCommitsSince: string;
   /** A patch started earlier with `startPatch`; used when it diffed the same two commits. */
   patch?: Promise<EarlyPatch | null>;
@@ -48,6 +47,9 @@ export interface ChangeFacts {
   headCommit: CommitObject;
   facts: Omit<PolicyFacts, 'now' | 'pr'>;
 }
+
+/** The subject of a squash merge as GitHub and Trunkflow write it: the PR's title, then "(#n)". */
+const SQUASH_SUBJECT = /\(#\d+\)\s*$/;
 
 const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src-prefix=a/', '--dst-prefix=b/'];
 
@@ -138,7 +140,7 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
         '--first-parent',
         '--no-merges',
         `--since=${request.authorCommitsSince}`,
-        '--format=%H%x09%ae%x09%cI',
+        '--format=%H%x09%ae%x09%cI%x09%s',
         base.sha,
       ])
     : Promise.resolve(null);
@@ -191,8 +193,11 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
     const email = headCommit.authorEmail.toLowerCase();
     const others: AuthorPullRequest[] = [];
     for (const line of authorLog.split('\n')) {
-      const [sha = '', authorEmail = '', committedAt = ''] = line.split('\t');
-      if (sha !== '' && sha !== head.sha && authorEmail.toLowerCase() === email) {
+      const [sha = '', authorEmail = '', committedAt = '', ...subject] = line.split('\t');
+      if (sha === '' || sha === head.sha || authorEmail.toLowerCase() !== email) continue;
+      // Only a squash merge shows a PR was merged (GitHub and Trunkflow end its subject with
+      // "(#n)"); the commits that set up a repository, or one pushed straight to trunk, are not PRs.
+      if (SQUASH_SUBJECT.test(subject.join('\t'))) {
         others.push({ ref: sha, openedAt: committedAt, source: 'trunk-commit' });
       }
     }

@@ -7,6 +7,7 @@ import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import { readBaseline, readCoverageReports } from './coverage-input.js';
 import type { PullRequestEvent } from './github-event.js';
+import { missingRefHint } from './ref-hint.js';
 
 export interface CheckInput {
   /** Where the command runs: inside the work tree to check. */
@@ -86,8 +87,17 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
     });
   } catch (error) {
     if (error instanceof RefNotFoundError) {
-      const hint = input.base === undefined && error.role === 'base' ? ` (or pass --base <trunk ref>)` : '';
-      throw new UsageError(`${error.message}${hint}`);
+      const hint = await missingRefHint(repoRoot, error.ref, error.role === 'base' ? '--base' : '--head');
+      const given = error.role === 'base' ? input.base : input.head;
+      const source =
+        given !== undefined
+          ? ''
+          : event
+            ? ' (from the pull_request event)'
+            : error.role === 'base'
+              ? ` (the default for trunk ${config.trunk}; set trunk in ${CONFIG_FILE} if yours differs)`
+              : '';
+      throw new UsageError(`${error.message}${source}: ${hint}`);
     }
     if (error instanceof GitError) throw new UsageError(error.message);
     throw error;
