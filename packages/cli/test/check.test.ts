@@ -148,6 +148,19 @@ describe('trunkflow check', () => {
     expect(run.stdout).not.toContain('\u001b[');
   });
 
+  it('says in text output which config it used, or that the defaults apply', () => {
+    const repo = featureRepo(lines(10));
+    const defaults = check(repo, []);
+    expect(defaults.stdout).toMatch(
+      /^config: the defaults \(no trunkflow\.yml at the repository root; `trunkflow init` writes one\)\n\nPASS/,
+    );
+    repo.write('trunkflow.yml', 'trunk: main\n');
+    expect(check(repo, []).stdout).toMatch(/^config: trunkflow\.yml\n/);
+    repo.write('ci/rules.yml', 'trunk: main\n');
+    expect(check(repo, ['--config', 'ci/rules.yml']).stdout).toMatch(/^config: ci\/rules\.yml\n/);
+    expect(JSON.parse(check(repo, ['--format', 'json']).stdout).config).toBe('trunkflow.yml');
+  });
+
   it('reads the title, body and base from a GitHub pull_request event and writes the job summary', () => {
     const repo = featureRepo(`${lines(5)}useFeatureFlag('new-export');\n`);
     const event = {
@@ -203,6 +216,21 @@ describe('trunkflow check on bad input', () => {
       check(repo, []),
       /trunkflow\.yml: invalid configuration:\n {2}rules\.pr-size\.failAbove: .*number/,
     );
+  });
+
+  it('names an empty rule key and what to write, and what it says to write is valid', () => {
+    const repo = featureRepo(lines(1));
+    repo.write('trunkflow.yml', 'rules: { pr-size: }\n');
+    const run = check(repo, []);
+    expectUsageError(
+      run,
+      /trunkflow\.yml: invalid configuration:\n {2}rules\.pr-size: is empty; write `pr-size: \{ warnAbove: 200, failAbove: 400 \}` or remove the key\n/,
+    );
+    const written = /write `([^`]+)`/.exec(run.stderr)?.[1] ?? '';
+    repo.write('trunkflow.yml', `rules: { ${written} }\n`);
+    const fixed = check(repo, ['--format', 'json']);
+    expect(fixed.stderr).toBe('');
+    expect(JSON.parse(fixed.stdout).config).toBe('trunkflow.yml');
   });
 
   it('rejects an unknown rule id and lists the known ones', () => {

@@ -1,5 +1,5 @@
 // `trunkflow check`: gather facts from git, evaluate the rules, return findings and facts.
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { evaluate, type Finding, isPassing, neededFacts, type PolicyFacts } from '@trunkflow/core';
 import { type EarlyPatch, GitError, gatherChangeFacts, RefNotFoundError, runGit } from '@trunkflow/git';
 import { loadConfig } from '../config-file.js';
@@ -28,6 +28,8 @@ export interface CheckInput {
 
 export interface CheckResult {
   ok: boolean;
+  /** The config file read, relative to where the command ran; null when none exists and the defaults apply. */
+  config: string | null;
   findings: Finding[];
   facts: Record<string, unknown>;
 }
@@ -65,7 +67,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
   const repoRoot = await findRepoRoot(input.cwd);
   const configPath =
     input.configPath === undefined ? resolve(repoRoot, CONFIG_FILE) : resolve(input.cwd, input.configPath);
-  const { config } = await loadConfig(configPath, input.configPath !== undefined);
+  const { config, path: configRead } = await loadConfig(configPath, input.configPath !== undefined);
   const base = input.base ?? event?.baseSha ?? (await defaultBase(repoRoot, config.trunk));
   const head = input.head ?? event?.headSha ?? 'HEAD';
   const needs = neededFacts(config);
@@ -128,6 +130,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
   const { patches: _patches, coverage, ...shownFacts } = facts;
   return {
     ok: isPassing(findings),
+    config: configRead === null ? null : relative(input.cwd, configRead) || configRead,
     findings,
     facts: {
       ...shownFacts,
