@@ -1,4 +1,5 @@
-// The files `trunkflow init` writes: a commented trunkflow.yml and a PR template.
+// The files `trunkflow init` writes: a commented trunkflow.yml, a PR template and an example flags file.
+import { disabledFlagDefinition, USER_FLOW_PLACEHOLDER } from '@trunkflow/core';
 
 export const CONFIG_TEMPLATE = `# trunkflow.yml: the team's PR rules, checked by \`trunkflow check\` on every PR update.
 # Every key is optional; the values shown are the defaults. \`trunkflow config schema\` prints them all.
@@ -65,5 +66,16 @@ export const PR_TEMPLATE = `<!-- Title: a Conventional Commit, e.g. "feat(checko
 
 <!-- List each user flow you tested on the preview, and tick it once it works. -->
 
-- [ ] 
+- [ ] ${USER_FLOW_PLACEHOLDER}
+`;
+
+/** The key of the example flag in the flags file `init` writes. */
+export const EXAMPLE_FLAG = 'example-flag';
+
+/** A flagd flag-definition file with one flag, off: the registry the feature-flag rule reads. */
+export const FLAGS_TEMPLATE = `${JSON.stringify(
+  { $schema: 'https://flagd.dev/schema/v0/flags.json', flags: { [EXAMPLE_FLAG]: disabledFlagDefinition() } },
+  null,
+  2,
+)}
 `;

@@ -120,6 +120,24 @@ describe('trunkflow check', () => {
     expect(finding?.details.count).toBe(2);
   });
 
+  it("does not count a new repository's setup commits as PRs, and says what it counted", () => {
+    const repo = new TempRepo();
+    repos.push(repo);
+    repo.write('README.md', '# app\n');
+    repo.commit('chore: initial commit', ALICE, '2026-03-10T08:00:00Z');
+    repo.write('trunkflow.yml', 'trunk: main\n');
+    repo.commit('chore: add trunkflow.yml', ALICE, '2026-03-10T08:10:00Z');
+    repo.write('flags.json', FLAGS);
+    repo.commit('chore: add flags', ALICE, '2026-03-10T08:20:00Z');
+    repo.git('checkout', '-q', '-b', 'fix/TF-3-typo');
+    repo.write('README.md', '# the app\n');
+    repo.commit('fix: typo (TF-3)', ALICE, '2026-03-10T09:00:00Z');
+    const result = JSON.parse(check(repo, ['--format', 'json']).stdout) as JsonResult;
+    const finding = result.findings.find((f) => f.id === 'daily-pr-limit');
+    expect(finding).toMatchObject({ status: 'pass', details: { count: 1, others: [] } });
+    expect(finding?.message).toContain(`squash merges on main, commits whose subject ends in "(#n)"`);
+  });
+
   it('prints a readable table without colours when stdout is not a terminal', () => {
     const repo = featureRepo(lines(10));
     const run = check(repo, []);
@@ -128,6 +146,19 @@ describe('trunkflow check', () => {
     expect(run.stdout).toMatch(/^FAIL {2}user-flow-checklist/m);
     expect(run.stdout).toContain('check failed');
     expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('says in text output which config it used, or that the defaults apply', () => {
+    const repo = featureRepo(lines(10));
+    const defaults = check(repo, []);
+    expect(defaults.stdout).toMatch(
+      /^config: the defaults \(no trunkflow\.yml at the repository root; `trunkflow init` writes one\)\n\nPASS/,
+    );
+    repo.write('trunkflow.yml', 'trunk: main\n');
+    expect(check(repo, []).stdout).toMatch(/^config: trunkflow\.yml\n/);
+    repo.write('ci/rules.yml', 'trunk: main\n');
+    expect(check(repo, ['--config', 'ci/rules.yml']).stdout).toMatch(/^config: ci\/rules\.yml\n/);
+    expect(JSON.parse(check(repo, ['--format', 'json']).stdout).config).toBe('trunkflow.yml');
   });
 
   it('reads the title, body and base from a GitHub pull_request event and writes the job summary', () => {
@@ -187,6 +218,21 @@ describe('trunkflow check on bad input', () => {
     );
   });
 
+  it('names an empty rule key and what to write, and what it says to write is valid', () => {
+    const repo = featureRepo(lines(1));
+    repo.write('trunkflow.yml', 'rules: { pr-size: }\n');
+    const run = check(repo, []);
+    expectUsageError(
+      run,
+      /trunkflow\.yml: invalid configuration:\n {2}rules\.pr-size: is empty; write `pr-size: \{ warnAbove: 200, failAbove: 400 \}` or remove the key\n/,
+    );
+    const written = /write `([^`]+)`/.exec(run.stderr)?.[1] ?? '';
+    repo.write('trunkflow.yml', `rules: { ${written} }\n`);
+    const fixed = check(repo, ['--format', 'json']);
+    expect(fixed.stderr).toBe('');
+    expect(JSON.parse(fixed.stdout).config).toBe('trunkflow.yml');
+  });
+
   it('rejects an unknown rule id and lists the known ones', () => {
     const repo = featureRepo(lines(1));
     repo.write('trunkflow.yml', 'rules:\n  pr-sise:\n    failAbove: 10\n');
@@ -210,6 +256,34 @@ describe('trunkflow check on bad input', () => {
     const repo = featureRepo(lines(1));
     expectUsageError(check(repo, ['--head', 'feature/nope']), /head ref "feature\/nope" does not name a commit/);
     expectUsageError(runCli(['check', '--base', 'origin/nope'], { cwd: repo.dir }), /base ref "origin\/nope"/);
+  });
+
+  it('lists the branches of a repository with no remote when --base names a remote branch', () => {
+    const repo = featureRepo(lines(1));
+    expectUsageError(
+      runCli(['check', '--base', 'origin/main'], { cwd: repo.dir }),
+      /base ref "origin\/main" does not name a commit in this repository: no remote named origin; this repository's branches are: feature\/TF-1-export, main; pass --base main\n/,
+    );
+  });
+
+  it('says how to fetch a branch the remote has but this clone lacks, and the command works as printed', () => {
+    const upstream = featureRepo(lines(1));
+    upstream.git('branch', 'develop', 'main');
+    const clone = new TempRepo();
+    repos.push(clone);
+    clone.git('remote', 'add', 'origin', upstream.dir);
+    clone.git('fetch', '-q', 'origin', 'feature/TF-1-export');
+    clone.git('checkout', '-q', '-b', 'feature/TF-1-export', 'FETCH_HEAD');
+    const run = runCli(['check', '--base', 'origin/develop', '--now', NOW], { cwd: clone.dir, env: clone.env });
+    expectUsageError(run, /origin\/develop is not fetched: run `git fetch origin develop`/);
+    const printed = /run `git (fetch origin develop)`/.exec(run.stderr)?.[1]?.split(' ') ?? [];
+    clone.git(...printed);
+    const after = runCli(['check', '--base', 'origin/develop', '--now', NOW, '--format', 'json'], {
+      cwd: clone.dir,
+      env: clone.env,
+    });
+    expect(after.stderr).toBe('');
+    expect(JSON.parse(after.stdout).facts.base).toBe('origin/develop');
   });
 
   it('rejects a base that shares no history with the head', () => {

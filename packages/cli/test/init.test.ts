@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, TempRepo } from './helpers/temp-repo.js';
+import { ALICE, runCli, TempRepo } from './helpers/temp-repo.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -42,6 +42,67 @@ describe('trunkflow init', () => {
     expect(existsSync(join(target.dir, '.github/pull_request_template.md'))).toBe(false);
     expect(runCli(['init', '--force'], { cwd: target.dir }).status).toBe(0);
     expect(readFileSync(join(target.dir, 'trunkflow.yml'), 'utf8')).toContain('trunk: main');
+  });
+});
+
+describe('trunkflow init, then a first feat PR', () => {
+  const NOW = '2026-03-10T12:00:00Z';
+
+  /** A repository set up with `init`, and a feat branch whose PR body is the template as is. */
+  function initialised(change: string): TempRepo {
+    const target = repo();
+    expect(runCli(['init'], { cwd: target.dir }).stdout).toContain('wrote flags.json');
+    target.commit('chore: set up trunkflow', ALICE, '2026-03-09T09:00:00Z');
+    target.git('checkout', '-q', '-b', 'feature/TF-1-export');
+    target.write('src/export.ts', change);
+    target.commit('feat: add export (TF-1)', ALICE, '2026-03-10T09:00:00Z');
+    return target;
+  }
+
+  function findings(target: TempRepo) {
+    const run = runCli(
+      ['check', '--base', 'main', '--now', NOW, '--format', 'json', '--body-file', '.github/pull_request_template.md'],
+      { cwd: target.dir },
+    );
+    expect(run.stderr).toBe('');
+    const result = JSON.parse(run.stdout) as { findings: { id: string; status: string; message: string }[] };
+    return Object.fromEntries(result.findings.map((finding) => [finding.id, finding]));
+  }
+
+  it('writes a flagd flags.json with one disabled kebab-case flag', () => {
+    const target = repo();
+    runCli(['init'], { cwd: target.dir });
+    expect(JSON.parse(readFileSync(join(target.dir, 'flags.json'), 'utf8'))).toEqual({
+      $schema: 'https://flagd.dev/schema/v0/flags.json',
+      flags: { 'example-flag': { state: 'DISABLED', variants: { on: true, off: false }, defaultVariant: 'off' } },
+    });
+  });
+
+  it('names flags.json and how to add a flag to it when the feat PR uses none', () => {
+    const found = findings(initialised('export const x = 1;\n'));
+    expect(found['feature-flag']?.status).toBe('fail');
+    expect(found['feature-flag']?.message).toContain(
+      'declare the flag in flags.json: add it under "flags" in flags.json, e.g. "my-flag": {"state":"DISABLED"',
+    );
+  });
+
+  it("passes feature-flag with the example flag, and asks to replace the template's placeholder flow", () => {
+    const found = findings(initialised("export const on = useFeatureFlag('example-flag');\n"));
+    expect(found['feature-flag']?.status).toBe('pass');
+    expect(found['user-flow-checklist']).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('replace the placeholder with the flows you tested'),
+    });
+    expect(found['user-flow-checklist']?.message).not.toContain('add "## User flows tested"');
+  });
+
+  it('keeps an existing flags.json, even with --force', () => {
+    const target = repo();
+    target.write('flags.json', '{"flags":{}}\n');
+    const run = runCli(['init', '--force'], { cwd: target.dir });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('kept flags.json, which already exists');
+    expect(readFileSync(join(target.dir, 'flags.json'), 'utf8')).toBe('{"flags":{}}\n');
   });
 });
 

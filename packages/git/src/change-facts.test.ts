@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { FactName } from '@trunkflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EarlyPatch, gatherChangeFacts, startPatch } from './change-facts.js';
+import { parseNumstatZ, parsePatch } from './diff-output.js';
 
 let root: string;
 let repo: string;
@@ -125,5 +126,51 @@ describe('gatherChangeFacts', () => {
     const patchOnly = await gather(['patches']);
     expect(patchOnly.facts.changedFiles).toBeUndefined();
     expect(patchOnly.facts.patches).toHaveLength(2);
+  });
+});
+
+// At -U0 git cuts the files' common tail before diffing. Here the tail holds 600 copies of the
+// `}` that sits between the changed lines, so with it git treats that `}` as too common to match
+// (13 lines each way), and without it matches it (12). GitHub, like --numstat, shows 13.
+describe('line counts on a change where a zero-context diff aligns differently', () => {
+  const region = (side: string) => [
+    ...Array.from({ length: 6 }, (_, i) => `${side} ${i}`),
+    '}',
+    ...Array.from({ length: 6 }, (_, i) => `${side} ${i + 6}`),
+  ];
+  const file = (side: string) =>
+    `${['start', ...region(side), 'end', ...Array.from({ length: 150 }, (_, i) => `tail ${i}`), ...Array(600).fill('}')].join('\n')}\n`;
+
+  beforeAll(() => {
+    git('switch', '-q', '-c', 'tail-base', 'main');
+    write('src/braces.ts', file('old'));
+    commit('base: braces');
+    git('switch', '-q', '-c', 'tail-head');
+    write('src/braces.ts', file('new'));
+    commit('fix: braces');
+    git('switch', '-q', 'feature/TF-2-x');
+  });
+
+  it('counts what git diff --numstat counts, where git diff -U0 counts otherwise', async () => {
+    const range = 'tail-base...tail-head';
+    const numstat = parseNumstatZ(git('diff', '--numstat', '-z', range));
+    const zeroContext = parsePatch(git('diff', '-U0', range)).changedFiles;
+    expect(numstat).toEqual([{ path: 'src/braces.ts', added: 13, deleted: 13, binary: false }]);
+    // The case only proves something while -U0 disagrees.
+    expect(zeroContext).not.toEqual(numstat);
+    for (const needs of [['changedFiles'], ['changedFiles', 'patches']] as FactName[][]) {
+      const facts = await gatherChangeFacts({
+        repo,
+        base: 'tail-base',
+        head: 'tail-head',
+        needs: new Set(needs),
+        flagRegistryPath: 'flags.json',
+        authorCommitsSince: '2000-01-01T00:00:00Z',
+      });
+      expect(facts.facts.changedFiles).toEqual(numstat);
+    }
+    const early = await startPatch(repo, 'tail-base', 'tail-head');
+    expect(early?.parsed.changedFiles).toEqual(numstat);
+    expect(early?.parsed.patches[0]?.added).toHaveLength(13);
   });
 });

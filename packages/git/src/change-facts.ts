@@ -12,9 +12,8 @@ export class RefNotFoundError extends Error {
     readonly ref: string,
     readonly role: 'base' | 'head',
   ) {
-    super(
-      `${role} ref "${ref}" does not name a commit in this repository: check the name, or fetch it first (git fetch origin ${ref})`,
-    );
+    // What to do depends on the repository's remotes and branches; the CLI adds that hint.
+    super(`${role} ref "${ref}" does not name a commit in this repository`);
     this.name = 'RefNotFoundError';
   }
 }
@@ -28,13 +27,13 @@ export interface ChangeFactsRequest {
   needs: ReadonlySet<FactName>;
   /** Repository path of the flags registry, read at head. */
   flagRegistryPath: string;
-  /** Trunk commits committed after this instant may count as the author's PRs. */
+  /** Squash merges on trunk (subjects ending in "(#n)") committed after this instant count as the author's PRs. */
   authorCommitsSince: string;
   /** A patch started earlier with `startPatch`; used when it diffed the same two commits. */
   patch?: Promise<EarlyPatch | null>;
 }
 
-/** A parsed zero-context patch of `base...head`, with the commits it was taken between. */
+/** A parsed patch of `base...head`, with the commits it was taken between. */
 export interface EarlyPatch {
   baseSha: string;
   headSha: string;
@@ -49,14 +48,24 @@ export interface ChangeFacts {
   facts: Omit<PolicyFacts, 'now' | 'pr'>;
 }
 
+/** The subject of a squash merge as GitHub and Trunkflow write it: the PR's title, then "(#n)". */
+const SQUASH_SUBJECT = /\(#\d+\)\s*$/;
+
 const DIFF_FLAGS = ['--no-ext-diff', '--no-textconv', '--no-color', '-M', '--src-prefix=a/', '--dst-prefix=b/'];
 
 /**
- * Runs the zero-context diff into a temporary file, then parses it. Through a pipe, git stalls
- * whenever this process is busy and the pipe is full; a file lets it run at its own speed.
+ * The patch's arguments. One line of context, not zero: at -U0 git first cuts the files' common
+ * tail, which can change how the rest aligns (12/12 where --numstat says 13/13), while any other
+ * context diffs the whole files as --numstat does, so the patch's counts are --numstat's.
+ */
+export const PATCH_ARGS: readonly string[] = ['diff', '-U1', ...DIFF_FLAGS];
+
+/**
+ * Runs the diff into a temporary file, then parses it. Through a pipe, git stalls whenever this
+ * process is busy and the pipe is full; a file lets it run at its own speed.
  */
 async function diffPatch(cwd: string, range: string): Promise<ParsedPatch> {
-  const args = ['diff', '-U0', ...DIFF_FLAGS];
+  const args = [...PATCH_ARGS];
   const dir = await mkdtemp(join(tmpdir(), 'trunkflow-patch-')).catch(() => null);
   // No writable temporary folder (a read-only container): the pipe works, only slower.
   if (dir === null) return parsePatch(await runGit([...args, range], { cwd }));
@@ -131,7 +140,7 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
         '--first-parent',
         '--no-merges',
         `--since=${request.authorCommitsSince}`,
-        '--format=%H%x09%ae%x09%cI',
+        '--format=%H%x09%ae%x09%cI%x09%s',
         base.sha,
       ])
     : Promise.resolve(null);
@@ -184,8 +193,11 @@ export async function gatherChangeFacts(request: ChangeFactsRequest): Promise<Ch
     const email = headCommit.authorEmail.toLowerCase();
     const others: AuthorPullRequest[] = [];
     for (const line of authorLog.split('\n')) {
-      const [sha = '', authorEmail = '', committedAt = ''] = line.split('\t');
-      if (sha !== '' && sha !== head.sha && authorEmail.toLowerCase() === email) {
+      const [sha = '', authorEmail = '', committedAt = '', ...subject] = line.split('\t');
+      if (sha === '' || sha === head.sha || authorEmail.toLowerCase() !== email) continue;
+      // Only a squash merge shows a PR was merged (GitHub and Trunkflow end its subject with
+      // "(#n)"); the commits that set up a repository, or one pushed straight to trunk, are not PRs.
+      if (SQUASH_SUBJECT.test(subject.join('\t'))) {
         others.push({ ref: sha, openedAt: committedAt, source: 'trunk-commit' });
       }
     }

@@ -197,10 +197,10 @@ describe('parseNumstatZ on real `git diff --numstat -z -M` output', () => {
   });
 });
 
-describe('parsePatch on real `git diff -U0` output', () => {
+describe('parsePatch on real `git diff -U1` output', () => {
   let patches: FilePatch[];
   beforeAll(() => {
-    patches = parsePatch(git(['diff', '-U0', ...DIFF_FLAGS, 'HEAD~1', 'HEAD'])).patches;
+    patches = parsePatch(git(['diff', '-U1', ...DIFF_FLAGS, 'HEAD~1', 'HEAD'])).patches;
   });
   const find = (path: string) => patches.find((patch) => patch.path === path);
 
@@ -290,12 +290,13 @@ describe('parsePatch on real `git diff -U0` output', () => {
   // One git process instead of two: the patch must give what --numstat gives. The one exception:
   // a binary file renamed without change has no "Binary files" line, so it reads as 0 lines.
   it.each([
-    { name: 'default config', config: [] },
-    { name: 'core.quotePath=false', config: ['-c', 'core.quotePath=false'] },
-  ])('lists the same files and counts as --numstat, with $name', ({ config }) => {
+    { name: 'default config', config: [], context: '-U1' },
+    { name: 'core.quotePath=false', config: ['-c', 'core.quotePath=false'], context: '-U1' },
+    { name: 'three lines of context', config: [], context: '-U3' },
+  ])('lists the same files and counts as --numstat, with $name', ({ config, context }) => {
     const range = ['HEAD~1', 'HEAD'];
     const numstat = parseNumstatZ(git(['diff', '--numstat', '-z', ...DIFF_FLAGS, ...range], { config }));
-    const fromPatch = parsePatch(git(['diff', '-U0', ...DIFF_FLAGS, ...range], { config })).changedFiles;
+    const fromPatch = parsePatch(git(['diff', context, ...DIFF_FLAGS, ...range], { config })).changedFiles;
     const byPath = (a: ChangedFile, b: ChangedFile) => (a.path < b.path ? -1 : 1);
     const expected = numstat.map((file) =>
       file.path === HEADER_ONLY.binaryRenamedTo ? { ...file, added: 0, deleted: 0, binary: false } : file,
@@ -311,9 +312,14 @@ describe('parsePatch on real `git diff -U0` output', () => {
     { path: EMOJI_QUOTE_PATH, added: 'after' },
     { path: 'quo"te.txt', added: 'more' },
   ])('reads $path when the user has core.quotePath=false', ({ path, added }) => {
-    const output = git(['diff', '-U0', ...DIFF_FLAGS, 'HEAD~1', 'HEAD'], { config: ['-c', 'core.quotePath=false'] });
+    const output = git(['diff', '-U1', ...DIFF_FLAGS, 'HEAD~1', 'HEAD'], { config: ['-c', 'core.quotePath=false'] });
     const patch = parsePatch(output).patches.find((p) => p.path === path);
     expect(patch?.added.map((line) => line.text) ?? [], `no patch read for ${path}`).toContain(added);
+  });
+
+  it('gives the same lines at zero and one line of context', () => {
+    const at = (context: string) => parsePatch(git(['diff', context, ...DIFF_FLAGS, 'HEAD~1', 'HEAD'])).patches;
+    expect(at('-U1')).toEqual(at('-U0'));
   });
 
   it('reads nothing from empty output', () => {

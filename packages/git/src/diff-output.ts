@@ -1,4 +1,4 @@
-// Parses `git diff --numstat -z` and zero-context patches into change facts.
+// Parses `git diff --numstat -z` and patches into change facts.
 import type { ChangedFile, FilePatch } from '@trunkflow/core';
 
 /** Parses `git diff --numstat -z -M` output: renames carry both paths as separate fields. */
@@ -122,9 +122,10 @@ export interface ParsedPatch {
 }
 
 /**
- * Parses `git diff -U0 -M --no-color` output into the changed files and their lines, so one git
- * process gives both what `--numstat` and the patch would. Hunk lengths decide where a hunk ends,
- * so content lines that look like headers (`--- x`, `+++y`) count as content.
+ * Parses `git diff -U<n> -M --no-color` output into the changed files and their lines, so one git
+ * process gives both what `--numstat` and the patch would (take it with n ≥ 1: see `PATCH_ARGS`).
+ * Hunk lengths decide where a hunk ends, so content lines that look like headers (`--- x`,
+ * `+++y`) count as content.
  */
 export function parsePatch(output: string): ParsedPatch {
   const changedFiles: ChangedFile[] = [];
@@ -149,6 +150,12 @@ export function parsePatch(output: string): ParsedPatch {
         current.removed.push(line.slice(1));
         section.deleted++;
         oldLeft--;
+        continue;
+      }
+      if (line.startsWith(' ') && oldLeft > 0 && newLeft > 0) {
+        oldLeft--;
+        newLeft--;
+        newLine++;
         continue;
       }
       if (line.startsWith('\\')) continue;

@@ -6,6 +6,7 @@ export {
   type ChangeFactsRequest,
   type EarlyPatch,
   gatherChangeFacts,
+  PATCH_ARGS,
   packageFolders,
   RefNotFoundError,
   startPatch,

@@ -1,5 +1,5 @@
 // `trunkflow check`: gather facts from git, evaluate the rules, return findings and facts.
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { evaluate, type Finding, isPassing, neededFacts, type PolicyFacts } from '@trunkflow/core';
 import { type EarlyPatch, GitError, gatherChangeFacts, RefNotFoundError, runGit } from '@trunkflow/git';
 import { loadConfig } from '../config-file.js';
@@ -7,6 +7,7 @@ import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import { readBaseline, readCoverageReports } from './coverage-input.js';
 import type { PullRequestEvent } from './github-event.js';
+import { missingRefHint } from './ref-hint.js';
 
 export interface CheckInput {
   /** Where the command runs: inside the work tree to check. */
@@ -27,6 +28,8 @@ export interface CheckInput {
 
 export interface CheckResult {
   ok: boolean;
+  /** The config file read, relative to where the command ran; null when none exists and the defaults apply. */
+  config: string | null;
   findings: Finding[];
   facts: Record<string, unknown>;
 }
@@ -64,7 +67,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
   const repoRoot = await findRepoRoot(input.cwd);
   const configPath =
     input.configPath === undefined ? resolve(repoRoot, CONFIG_FILE) : resolve(input.cwd, input.configPath);
-  const { config } = await loadConfig(configPath, input.configPath !== undefined);
+  const { config, path: configRead } = await loadConfig(configPath, input.configPath !== undefined);
   const base = input.base ?? event?.baseSha ?? (await defaultBase(repoRoot, config.trunk));
   const head = input.head ?? event?.headSha ?? 'HEAD';
   const needs = neededFacts(config);
@@ -86,8 +89,17 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
     });
   } catch (error) {
     if (error instanceof RefNotFoundError) {
-      const hint = input.base === undefined && error.role === 'base' ? ` (or pass --base <trunk ref>)` : '';
-      throw new UsageError(`${error.message}${hint}`);
+      const hint = await missingRefHint(repoRoot, error.ref, error.role === 'base' ? '--base' : '--head');
+      const given = error.role === 'base' ? input.base : input.head;
+      const source =
+        given !== undefined
+          ? ''
+          : event
+            ? ' (from the pull_request event)'
+            : error.role === 'base'
+              ? ` (the default for trunk ${config.trunk}; set trunk in ${CONFIG_FILE} if yours differs)`
+              : '';
+      throw new UsageError(`${error.message}${source}: ${hint}`);
     }
     if (error instanceof GitError) throw new UsageError(error.message);
     throw error;
@@ -118,6 +130,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
   const { patches: _patches, coverage, ...shownFacts } = facts;
   return {
     ok: isPassing(findings),
+    config: configRead === null ? null : relative(input.cwd, configRead) || configRead,
     findings,
     facts: {
       ...shownFacts,

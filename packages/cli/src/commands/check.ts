@@ -48,8 +48,10 @@ export function registerCheck(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
-Facts come from git: the merge base with the base ref, git diff (the zero-context patch, which also
-gives the line counts, or --numstat when no rule needs the patch), the log and .gitattributes.
+Facts come from git: the merge base with the base ref, git diff (a patch with one line of context,
+whose line counts equal git diff --numstat's, or --numstat alone when no rule needs the patch), the
+log and .gitattributes. In text output the first line names the config used, or says the defaults
+apply; --format json prints { ok, config, findings, facts }, config null for the defaults.
 With GITHUB_EVENT_PATH set to a pull_request event, the title, body, base and head come from it.
 Fetch full history in CI (actions/checkout with fetch-depth: 0) so the merge base can be found.
 
@@ -92,6 +94,12 @@ Examples:
           break;
         }
         case 'text':
+          // Which rules ran depends on the config, so say which one that was, or that there was none.
+          io.stdout(
+            result.config === null
+              ? `config: the defaults (no ${CONFIG_FILE} at the repository root; \`trunkflow init\` writes one)\n\n`
+              : `config: ${result.config}\n\n`,
+          );
           io.stdout(formatText(result.findings, result.ok, io.color));
           break;
       }

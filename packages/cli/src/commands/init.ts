@@ -1,11 +1,11 @@
-// `trunkflow init`: writes a commented trunkflow.yml and the PR template, never overwriting by accident.
+// `trunkflow init`: writes a commented trunkflow.yml, the PR template and an example flags.json, never overwriting by accident.
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { CONFIG_TEMPLATE, PR_TEMPLATE } from '../templates.js';
+import { CONFIG_TEMPLATE, FLAGS_TEMPLATE, PR_TEMPLATE } from '../templates.js';
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -19,13 +19,22 @@ async function exists(path: string): Promise<boolean> {
 export function registerInit(program: Command, io: CliIo): void {
   program
     .command('init')
-    .description(`Write a commented ${CONFIG_FILE} and .github/pull_request_template.md in the current directory`)
-    .option('--force', 'overwrite files that already exist')
+    .description(
+      `Write a commented ${CONFIG_FILE}, .github/pull_request_template.md and an example flags.json in the current directory`,
+    )
+    .option(
+      '--force',
+      `overwrite ${CONFIG_FILE} and the PR template if they exist (an existing flags.json is always kept)`,
+    )
     .action(async (options: { force?: boolean }) => {
       const files = [
         { path: join(io.cwd, CONFIG_FILE), content: CONFIG_TEMPLATE },
         { path: join(io.cwd, '.github', 'pull_request_template.md'), content: PR_TEMPLATE },
       ];
+      // The flags file holds the team's real flags once it exists: never replace it, not even with --force.
+      const flags = join(io.cwd, 'flags.json');
+      const keepFlags = await exists(flags);
+      if (!keepFlags) files.push({ path: flags, content: FLAGS_TEMPLATE });
       if (!options.force) {
         const present: string[] = [];
         for (const file of files) if (await exists(file.path)) present.push(relative(io.cwd, file.path));
@@ -40,5 +49,6 @@ export function registerInit(program: Command, io: CliIo): void {
         await writeFile(file.path, file.content);
         io.stdout(`wrote ${relative(io.cwd, file.path)}\n`);
       }
+      if (keepFlags) io.stdout('kept flags.json, which already exists\n');
     });
 }

@@ -161,10 +161,78 @@ describe('parseConfig', () => {
     { name: 'an empty trunk', document: { trunk: '' }, path: 'trunk' },
     { name: 'rules as a list', document: { rules: ['pr-size'] }, path: 'rules' },
     { name: 'a non-object document', document: 'pr-size: 3', path: '(root)' },
-  ])('rejects $name at $path', ({ document, path }) => {
+  ])('rejects $name at $path, saying what to write', ({ document, path }) => {
     const issues = issuesOf(document);
     expect(issues.map((issue) => issue.path)).toContain(path);
-    for (const issue of issues) expect(issue.message.trim()).not.toBe('');
+    // Every message shows a value to write, an example or the way to fix it; none is zod's own words.
+    for (const issue of issues) {
+      expect(issue.message).toMatch(/write `|e\.g\.|such as|backslash/);
+      expect(issue.message).not.toMatch(/Invalid input|Too small|received/);
+    }
+  });
+
+  it.each([
+    {
+      document: { rules: { 'pr-size': null } },
+      issue: {
+        path: 'rules.pr-size',
+        message: 'is empty; write `pr-size: { warnAbove: 200, failAbove: 400 }` or remove the key',
+      },
+    },
+    {
+      document: { rules: { 'pr-size': { failAbove: 'lots' } } },
+      issue: {
+        path: 'rules.pr-size.failAbove',
+        message: 'expected a number, got the text "lots"; write `failAbove: 400`',
+      },
+    },
+    {
+      document: { rules: { 'pr-size': { warnAbove: 1.5 } } },
+      issue: {
+        path: 'rules.pr-size.warnAbove',
+        message: 'expected a whole number, got the number 1.5; write `warnAbove: 200`',
+      },
+    },
+    {
+      document: { rules: { 'daily-pr-limit': { max: 0 } } },
+      issue: { path: 'rules.daily-pr-limit.max', message: 'is 0, but must be above 0; write `max: 1`' },
+    },
+    {
+      document: { timezone: null },
+      issue: { path: 'timezone', message: 'is empty; write `timezone: UTC` or remove the key' },
+    },
+    {
+      document: { rules: { 'linked-task': { pattern: null } } },
+      issue: {
+        path: 'rules.linked-task.pattern',
+        message: "is empty; write `pattern: '[A-Z][A-Z0-9]+-\\d+'` or remove the key",
+      },
+    },
+    {
+      document: { rules: { coverage: { enabled: 'no' } } },
+      issue: {
+        path: 'rules.coverage.enabled',
+        message: 'expected true or false, got the text "no"; write `enabled: true` or `enabled: false`',
+      },
+    },
+    {
+      document: { rules: { 'pr-size': { warnAbove: 300, failAbove: 100 } } },
+      issue: {
+        path: 'rules.pr-size.failAbove',
+        message:
+          'failAbove (100) is below warnAbove (300): raise failAbove or lower warnAbove, e.g. `pr-size: { warnAbove: 200, failAbove: 400 }`',
+      },
+    },
+    {
+      document: { rules: { 'pr-size': { wranAbove: 1 } } },
+      issue: {
+        path: 'rules.pr-size.wranAbove',
+        message:
+          'unknown key "wranAbove": remove it or check its spelling (known keys: enabled, warnAbove, failAbove, lockFiles, exclude)',
+      },
+    },
+  ])('explains $issue.path with the key and what to write', ({ document, issue }) => {
+    expect(issuesOf(document)).toEqual([issue]);
   });
 
   it('explains a bad regular expression and how to fix it', () => {

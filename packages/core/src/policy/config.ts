@@ -76,9 +76,14 @@ const prSize = z
       .default(() => ['**/__snapshots__/**', '**/*.snap'])
       .describe('Globs of paths never counted, such as snapshots.'),
   })
-  .refine((v) => v.failAbove >= v.warnAbove, {
-    message: 'failAbove must be greater than or equal to warnAbove',
-    path: ['failAbove'],
+  .superRefine((v, ctx) => {
+    if (v.failAbove < v.warnAbove) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failAbove'],
+        message: `failAbove (${v.failAbove}) is below warnAbove (${v.warnAbove}): raise failAbove or lower warnAbove, e.g. \`pr-size: { warnAbove: 200, failAbove: 400 }\``,
+      });
+    }
   });
 
 const dailyPrLimit = z.strictObject({
@@ -92,9 +97,14 @@ const branchAge = z
     warnAfterDays: z.number().positive().default(1),
     failAfterDays: z.number().positive().default(2),
   })
-  .refine((v) => v.failAfterDays >= v.warnAfterDays, {
-    message: 'failAfterDays must be greater than or equal to warnAfterDays',
-    path: ['failAfterDays'],
+  .superRefine((v, ctx) => {
+    if (v.failAfterDays < v.warnAfterDays) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failAfterDays'],
+        message: `failAfterDays (${v.failAfterDays}) is below warnAfterDays (${v.warnAfterDays}): raise failAfterDays or lower warnAfterDays, e.g. \`branch-age: { warnAfterDays: 1, failAfterDays: 2 }\``,
+      });
+    }
   });
 
 const featureFlag = z.strictObject({
@@ -204,25 +214,109 @@ export interface ConfigIssue {
 
 export type ConfigResult = { ok: true; config: TrunkflowConfig } | { ok: false; issues: ConfigIssue[] };
 
+/** A YAML flow rendering of a default value, short enough for one line of an error message. */
+function yamlValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.slice(0, 3).map(yamlValue).join(', ')}]`;
+  // Plain when YAML reads it back as the same text, else single-quoted (no escapes to get wrong).
+  if (typeof value === 'string')
+    return /^[\w./-][\w./ -]*[\w./-]$|^\w$/.test(value) ? value : `'${value.replaceAll("'", "''")}'`;
+  if (typeof value === 'object' && value !== null) {
+    // A rule's example shows its limits and names, not `enabled` or long lists.
+    const entries = Object.entries(value).filter(([key, item]) => key !== 'enabled' && !Array.isArray(item));
+    const shown = entries.length > 0 ? entries : Object.entries(value).filter(([key]) => key !== 'enabled');
+    return `{ ${shown.map(([key, item]) => `${key}: ${yamlValue(item)}`).join(', ')} }`;
+  }
+  return String(value);
+}
+
+/** The default at `path` (e.g. ['rules', 'pr-size']), or undefined past the schema's keys. */
+function defaultAt(path: readonly PropertyKey[]): unknown {
+  let value: unknown = defaultConfig();
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** What to write at `path`: `key: value` in backticks, from the documented defaults. */
+function exampleAt(path: readonly PropertyKey[]): string | null {
+  // An item of a list is fixed by writing the list.
+  const keyPath = typeof path[path.length - 1] === 'number' ? path.slice(0, -1) : path;
+  const key = keyPath[keyPath.length - 1];
+  if (key === undefined)
+    return 'settings such as `trunk: main`, one per line (`trunkflow init` writes a commented file)';
+  if (key === 'enabled') return '`enabled: true` or `enabled: false`';
+  if (key === 'rules') return `\`rules: { pr-size: ${yamlValue(defaultAt(['rules', 'pr-size']))} }\``;
+  const value = defaultAt(keyPath);
+  if (value === undefined) return null;
+  if (Array.isArray(value) && value.length === 0) return `\`${String(key)}: [path/to/file]\``;
+  return `\`${String(key)}: ${yamlValue(value)}\``;
+}
+
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  string: 'text',
+  array: 'a list',
+  object: 'a mapping of settings',
+};
+
+function describeInput(input: unknown): string {
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'string') return `the text ${JSON.stringify(input)}`;
+  if (typeof input === 'number') return `the number ${input}`;
+  if (typeof input === 'object' && input !== null) return 'a mapping';
+  return String(input);
+}
+
+/** One zod issue as "what is wrong; write what", since zod's own words name neither key nor fix. */
+function explain(issue: z.core.$ZodIssue): string {
+  const example = exampleAt(issue.path);
+  const write = example === null ? '' : `; write ${example}`;
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (input === null || input === undefined) return `is empty${write} or remove the key`;
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      return `expected ${expected}, got ${describeInput(input)}${write}`;
+    }
+    case 'too_small': {
+      if (issue.origin === 'string') return `is empty text${write}`;
+      if (issue.origin === 'array') return `is an empty list${write}`;
+      const bound = issue.inclusive ? `at least ${issue.minimum}` : `above ${issue.minimum}`;
+      return `is ${describeInput(input).replace(/^the number /, '')}, but must be ${bound}${write}`;
+    }
+    case 'custom':
+      // Custom issues are ours, written with their fix.
+      return issue.message;
+    default:
+      return `${issue.message}${write}`;
+  }
+}
+
 /** Validates a parsed config document; unknown keys and rule ids are errors. */
 export function parseConfig(document: unknown): ConfigResult {
-  const result = trunkflowConfigSchema.safeParse(document ?? {});
+  const result = trunkflowConfigSchema.safeParse(document ?? {}, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
   const issues: ConfigIssue[] = [];
   for (const issue of result.error.issues) {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
+      const known = defaultAt(issue.path);
+      const knownKeys = typeof known === 'object' && known !== null ? Object.keys(known) : [];
       for (const key of issue.keys) {
         const fullPath = path ? `${path}.${key}` : key;
         const message =
           path === 'rules'
             ? `unknown rule id "${key}": known rules are ${RULE_IDS.join(', ')}`
-            : `unknown key "${key}": remove it or check its spelling`;
+            : `unknown key "${key}": remove it or check its spelling (known keys: ${knownKeys.join(', ')})`;
         issues.push({ path: fullPath, message });
       }
       continue;
     }
-    issues.push({ path: path || '(root)', message: issue.message });
+    issues.push({ path: path || '(root)', message: explain(issue) });
   }
   return { ok: false, issues };
 }

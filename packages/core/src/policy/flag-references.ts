@@ -57,6 +57,16 @@ export function isKebabCase(flag: string): boolean {
   return KEBAB_CASE.test(flag);
 }
 
+/** A flagd flag definition that is off until someone turns it on, as a new flag should start. */
+export function disabledFlagDefinition(): Record<string, unknown> {
+  return { state: 'DISABLED', variants: { on: true, off: false }, defaultVariant: 'off' };
+}
+
+/** `"key": {…}`, the entry to add under a flags file's "flags" object. */
+export function flagEntryExample(key: string): string {
+  return `${JSON.stringify(key)}: ${JSON.stringify(disabledFlagDefinition())}`;
+}
+
 export type RegistryResult = { ok: true; flags: Set<string> } | { ok: false; message: string };
 
 /** Reads the flag keys of a flagd flag-definition file (`{ "flags": { "<key>": {...} } }`). */

@@ -179,4 +179,21 @@ describe('daily-pr-limit rule', () => {
     });
     expect(outcome.status).toBe(status);
   });
+
+  it('says, in standalone mode, that only squash merges on trunk were counted', () => {
+    const outcome = run({ now: '2026-03-10T12:00:00Z', others: ['2026-03-10T08:00:00Z'], timezone: 'UTC' });
+    expect(outcome.message).toBe(
+      `Ada Lovelace has 2 PRs on 2026-03-10 (UTC) (counting this change and Ada Lovelace's squash merges on main, commits whose subject ends in "(#n)"), above the limit of 1: fold this change into today's PR or open it tomorrow`,
+    );
+  });
+
+  it("counts the server's PRs without the squash-merge caveat", () => {
+    const outcome = run({
+      now: '2026-03-10T12:00:00Z',
+      openedAt: '2026-03-10T11:00:00Z',
+      others: [],
+      timezone: 'UTC',
+    });
+    expect(outcome.message).toBe('Ada Lovelace has 1 PR on 2026-03-10 (UTC), within the limit of 1');
+  });
 });

@@ -24,16 +24,22 @@ export const dailyPrLimit = defineRule({
       others: sameDay,
     };
     const who = author.name || author.email;
+    // With no server there is no list of PRs: only squash merges on trunk show one was merged, so
+    // the reason says what was counted (a plain commit pushed to trunk is not a PR).
+    const counted =
+      facts.pr.openedAt === undefined
+        ? ` (counting this change and ${who}'s squash merges on ${context.trunk}, commits whose subject ends in "(#n)")`
+        : '';
     if (count > config.max) {
       return {
         status: 'fail',
-        message: `${who} has ${count} PRs on ${today} (${context.timezone}), above the limit of ${config.max}: fold this change into today's PR or open it tomorrow`,
+        message: `${who} has ${count} PRs on ${today} (${context.timezone})${counted}, above the limit of ${config.max}: fold this change into today's PR or open it tomorrow`,
         details,
       };
     }
     return {
       status: 'pass',
-      message: `${who} has ${count} PR${count === 1 ? '' : 's'} on ${today} (${context.timezone}), within the limit of ${config.max}`,
+      message: `${who} has ${count} PR${count === 1 ? '' : 's'} on ${today} (${context.timezone})${counted}, within the limit of ${config.max}`,
       details,
     };
   },

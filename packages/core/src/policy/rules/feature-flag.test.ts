@@ -121,7 +121,11 @@ describe('feature-flag rule', () => {
   );
 
   it.each([
-    { name: 'missing', registry: null, expected: /does not exist: create it/ },
+    {
+      name: 'missing',
+      registry: null,
+      expected: /does not exist: run `trunkflow init` to write an example, or create it/,
+    },
     { name: 'not valid JSON', registry: '{ "flags": ', expected: /not valid JSON/ },
     { name: 'without "flags"', registry: '{ "flag": {} }', expected: /"flags"/ },
     { name: 'a JSON array', registry: '[]', expected: /"flags"/ },
@@ -171,5 +175,28 @@ describe('feature-flag rule', () => {
       { flag: 'dark-mode', path: 'src/b.ts', text: "getBooleanValue('dark-mode', false)" },
     ]);
     expect(outcome.message).toContain('dark-mode, new-checkout');
+  });
+
+  it('names the flags file and shows the entry to add when a feat PR references no flag', () => {
+    const outcome = run('feat: x', [added('src/a.ts', 'export const x = 1;')]);
+    expect(outcome.status).toBe('fail');
+    expect(outcome.message).toBe(
+      `a feat PR must reference a feature flag: guard the new behaviour with e.g. useFeatureFlag('my-flag'), and declare the flag in flags.json: add it under "flags" in flags.json, e.g. "my-flag": {"state":"DISABLED","variants":{"on":true,"off":false},"defaultVariant":"off"}`,
+    );
+  });
+
+  it('says to create the flags file, or run trunkflow init, when it is missing', () => {
+    const outcome = run('feat: x', [added('src/a.ts', 'export const x = 1;')], { registry: null });
+    expect(outcome.message).toContain('flags.json does not exist: run `trunkflow init` to write an example');
+  });
+
+  it('shows the entry that declares an undeclared flag, and that entry makes the rule pass', () => {
+    const patch = added('src/a.ts', "useFeatureFlag('ghost-flag')");
+    const outcome = run('feat: x', [patch]);
+    const entry = /e\.g\. (".*)$/.exec(outcome.message)?.[1];
+    expect(entry).toBe('"ghost-flag": {"state":"DISABLED","variants":{"on":true,"off":false},"defaultVariant":"off"}');
+    const registry = JSON.parse(REGISTRY) as { flags: Record<string, unknown> };
+    Object.assign(registry.flags, JSON.parse(`{${entry}}`));
+    expect(run('feat: x', [patch], { registry: JSON.stringify(registry) }).status).toBe('pass');
   });
 });

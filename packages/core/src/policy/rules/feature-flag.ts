@@ -1,6 +1,12 @@
 // feature-flag: a feat PR references a feature flag, declared in the registry and kebab-case.
 import { classifyCommit } from '../../release/index.js';
-import { compileFlagPatterns, findFlagReferences, isKebabCase, readFlagRegistry } from '../flag-references.js';
+import {
+  compileFlagPatterns,
+  findFlagReferences,
+  flagEntryExample,
+  isKebabCase,
+  readFlagRegistry,
+} from '../flag-references.js';
 import { defineRule } from '../rule.js';
 
 export const featureFlag = defineRule({
@@ -20,10 +26,16 @@ export const featureFlag = defineRule({
       findFlagReferences(patch.path, [...patch.added.map((line) => line.text), ...patch.removed], patterns),
     );
     const registryPath = facts.flagRegistry.path;
+    const missing = facts.flagRegistry.content === null;
+    /** How to declare `keys`, for a file that exists or one still to be written. */
+    const declare = (keys: readonly string[]) =>
+      missing
+        ? `${registryPath} does not exist: run \`trunkflow init\` to write an example, or create it in flagd format: { "flags": { ${keys.map(flagEntryExample).join(', ')} } }`
+        : `add ${keys.length === 1 ? 'it' : 'each'} under "flags" in ${registryPath}, e.g. ${keys.map(flagEntryExample).join(', ')}`;
     if (references.length === 0) {
       return {
         status: 'fail',
-        message: `a ${type} PR must reference a feature flag: guard the new behaviour with e.g. useFeatureFlag('my-flag') and declare the flag in ${registryPath}`,
+        message: `a ${type} PR must reference a feature flag: guard the new behaviour with e.g. useFeatureFlag('my-flag'), and declare the flag in ${registryPath}: ${declare(['my-flag'])}`,
         details: { registry: registryPath },
       };
     }
@@ -33,9 +45,7 @@ export const featureFlag = defineRule({
     const notKebab = flags.filter((flag) => !isKebabCase(flag));
     if (notKebab.length > 0) problems.push(`not kebab-case: ${notKebab.join(', ')} (use names like new-checkout)`);
     if (facts.flagRegistry.content === null) {
-      problems.push(
-        `the flags registry ${registryPath} does not exist: create it in flagd format and declare ${flags.join(', ')}`,
-      );
+      problems.push(`the flags registry ${declare(flags)}, to declare ${flags.join(', ')}`);
     } else {
       const registry = readFlagRegistry(facts.flagRegistry.content);
       if (!registry.ok) {
@@ -43,7 +53,9 @@ export const featureFlag = defineRule({
       } else {
         const undeclared = flags.filter((flag) => !registry.flags.has(flag));
         details.undeclared = undeclared;
-        if (undeclared.length > 0) problems.push(`not declared in ${registryPath}: ${undeclared.join(', ')}`);
+        if (undeclared.length > 0) {
+          problems.push(`not declared in ${registryPath}: ${undeclared.join(', ')}: ${declare(undeclared)}`);
+        }
       }
     }
     details.notKebabCase = notKebab;

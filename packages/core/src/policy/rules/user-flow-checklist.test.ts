@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config.js';
-import { userFlowChecklist } from './user-flow-checklist.js';
+import { USER_FLOW_PLACEHOLDER, userFlowChecklist } from './user-flow-checklist.js';
 
 function run(body: string | null, heading?: string) {
   const config = { ...defaultConfig().rules['user-flow-checklist'], ...(heading === undefined ? {} : { heading }) };
@@ -150,5 +150,36 @@ describe('user-flow-checklist rule', () => {
     const outcome = run(body, 'QA');
     expect(outcome.status).toBe(status);
     if (status === 'fail' && !body.includes('## qa')) expect(outcome.message).toContain('"QA"');
+  });
+
+  it.each([
+    {
+      name: 'the placeholder alone, unticked',
+      body: lines('## User flows tested', '', `- [ ] ${USER_FLOW_PLACEHOLDER}`),
+    },
+    { name: 'the placeholder ticked', body: lines('## User flows tested', `- [x] ${USER_FLOW_PLACEHOLDER}`) },
+    {
+      name: 'the placeholder beside real flows',
+      body: lines('## User flows tested', '- [x] signed up', `- [ ] ${USER_FLOW_PLACEHOLDER}`),
+    },
+  ])('asks to replace the placeholder, not to add the heading, with $name', ({ body }) => {
+    const outcome = run(body);
+    expect(outcome.status).toBe('fail');
+    expect(outcome.message).toContain('replace the placeholder with the flows you tested');
+    expect(outcome.message).not.toContain('add "## User flows tested"');
+  });
+
+  it('reads the placeholder through the markdown, so one in a code block is not the placeholder', () => {
+    const outcome = run(
+      lines('## User flows tested', '- [x] signed up', '```', `- [ ] ${USER_FLOW_PLACEHOLDER}`, '```'),
+    );
+    expect(outcome.status).toBe('pass');
+  });
+
+  it('does not tell to add a heading that is there when the section lists no task items', () => {
+    const outcome = run(lines('## User flows tested', '', '- [ ] '));
+    expect(outcome.status).toBe('fail');
+    expect(outcome.message).toContain('the "User flows tested" section lists no task items: under it, list each');
+    expect(outcome.message).not.toContain('add "## User flows tested"');
   });
 });

@@ -29,6 +29,14 @@ function findSection(root: Root, title: string): { heading: Heading; nodes: Root
   return { heading, nodes };
 }
 
+/**
+ * The item `trunkflow init`'s PR template ends with. A template cannot hold an empty item (GFM
+ * reads `- [ ] ` as no task at all), so it holds this text, and the rule knows it is not a flow.
+ */
+export const USER_FLOW_PLACEHOLDER = 'replace this with a user flow you tested, e.g. "signed up with email"';
+
+const EXAMPLE_ITEM = '"- [x] signed up with email"';
+
 function collectTaskItems(node: Nodes, into: ListItem[]): void {
   if (node.type === 'listItem' && typeof node.checked === 'boolean') into.push(node);
   if ('children' in node) for (const child of node.children) collectTaskItems(child, into);
@@ -39,7 +47,7 @@ export const userFlowChecklist = defineRule({
   summary: 'The PR body has a "User flows tested" section with at least one task-list item, all checked.',
   needs: [],
   evaluate(facts, config) {
-    const example = `add "## ${config.heading}" to the PR body with items like "- [x] signed up with email"`;
+    const example = `add "## ${config.heading}" to the PR body with items like ${EXAMPLE_ITEM}`;
     const body = facts.pr.body ?? '';
     if (body.trim() === '') return { status: 'fail', message: `the PR body is empty: ${example}` };
     // Only GFM's task-list items matter here; the rest of GFM (tables, autolinks…) would cost start-up time.
@@ -56,11 +64,19 @@ export const userFlowChecklist = defineRule({
     if (items.length === 0) {
       return {
         status: 'fail',
-        message: `the "${config.heading}" section lists no task items: ${example}`,
+        message: `the "${config.heading}" section lists no task items: under it, list each user flow you tested as a task item like ${EXAMPLE_ITEM}`,
         details: { heading: textOf(section.heading) },
       };
     }
     const flows = items.map((item) => ({ flow: textOf(item).trim(), checked: item.checked === true }));
+    const placeholder = normalise(USER_FLOW_PLACEHOLDER);
+    if (flows.some((flow) => normalise(flow.flow) === placeholder)) {
+      return {
+        status: 'fail',
+        message: `the "${config.heading}" section still holds the template's placeholder item: replace the placeholder with the flows you tested, one item each, like ${EXAMPLE_ITEM}`,
+        details: { heading: textOf(section.heading), flows },
+      };
+    }
     const unchecked = flows.filter((flow) => !flow.checked).map((flow) => flow.flow);
     const details = { heading: textOf(section.heading), flows };
     if (unchecked.length > 0) {
