@@ -14,6 +14,7 @@ import { runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
+import { openPullsOnBranches } from '../pulls/store-sql.js';
 import { PRE_RECEIVE_HOOK_SOURCE } from './pre-receive-hook.js';
 import { decidePush, type RefUpdate, updateLanded, ZERO_SHA } from './push-policy.js';
 
@@ -135,9 +136,15 @@ export class GitHostingService {
     if (!push) return { ok: false, messages: ['trunkflow: unknown push session; push again'] };
     const { actor, project, repo } = push;
     const trunkExists = (await this.refs(repo)).has(`refs/heads/${project.trunk}`);
+    const deleted = updates
+      .filter((update) => update.newSha === ZERO_SHA && update.ref.startsWith('refs/heads/'))
+      .map((update) => update.ref.slice('refs/heads/'.length));
     const decision = decidePush({
       updates,
       trunk: project.trunk,
+      project: project.name,
+      pusherId: actor.userId,
+      openPulls: await openPullsOnBranches(this.db, project.id, deleted),
       trunkExists,
       role: roleIn(actor, project.id),
       allowDirectTrunkPush: project.allowDirectTrunkPush,

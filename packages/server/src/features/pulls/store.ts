@@ -56,6 +56,25 @@ export interface MergeAttempt {
   actor: string | null;
 }
 
+export interface NewBranchPush {
+  id: string;
+  projectId: string;
+  branch: string;
+  pusherId: string;
+  beforeSha: string;
+  afterSha: string;
+  createdAt: string;
+}
+
+/** An accepted push to a branch, with the pusher's user name. */
+export interface BranchPush {
+  pusherId: string;
+  pusher: string;
+  beforeSha: string;
+  afterSha: string;
+  createdAt: string;
+}
+
 export interface PullStore {
   /**
    * Runs `work` in one transaction. The executor is the same transaction, for writers outside
@@ -103,6 +122,15 @@ export interface PullStore {
   latestCheckRun(pullRequestId: string): Promise<CheckRun | null>;
   /** Inserts unless a run exists for that PR and sha; true when this call inserted it. */
   insertCheckRun(run: NewCheckRun): Promise<boolean>;
+
+  /** Sets title and body unless the PR is merged (its commit message is on trunk); false then. */
+  setText(id: string, text: { title: string; body: string }, now: string): Promise<boolean>;
+  /** Forgets the check run of a sha, so an edited title or body is checked again. */
+  deleteCheckRun(pullRequestId: string, sha: string): Promise<void>;
+
+  insertBranchPush(push: NewBranchPush): Promise<void>;
+  /** Every recorded push to a branch of the project, oldest first. */
+  branchPushes(projectId: string, branch: string): Promise<BranchPush[]>;
 
   insertMergeAttempt(attempt: MergeAttempt): Promise<void>;
   mergeAttempt(pullRequestId: string): Promise<MergeAttempt | null>;

@@ -10,6 +10,8 @@ export interface UsersTable {
   /** Role in every project unless a membership overrides it. */
   role: string;
   created_at: string;
+  /** Null only between migration 0003's column add and its backfill. */
+  email: string | null;
 }
 
 export interface TokensTable {
@@ -108,6 +110,17 @@ export interface MergeAttemptsTable {
   actor: string | null;
 }
 
+/** One accepted update of a branch, with who pushed it (written after the push lands). */
+export interface BranchPushesTable {
+  id: string;
+  project_id: string;
+  branch: string;
+  pusher_id: string;
+  before_sha: string;
+  after_sha: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -119,4 +132,5 @@ export interface Database {
   reviews: ReviewsTable;
   check_runs: CheckRunsTable;
   merge_attempts: MergeAttemptsTable;
+  branch_pushes: BranchPushesTable;
 }
