@@ -15,7 +15,7 @@ function facts(overrides: Partial<GateFacts> = {}): GateFacts {
     trunk: 'main',
     title: 'feat: a change',
     body: '',
-    pushers: [{ userId: 'author', name: 'author', lastSha: HEAD }],
+    pushers: [{ name: 'author', lastSha: HEAD }],
     headPusher: 'author',
     checks: { sha: HEAD, ok: true, failing: [], configError: null },
     reviews: [approve('bob')],
@@ -98,7 +98,7 @@ describe('mergeGate', () => {
     ['conflict', { conflicts: ['src/a.ts'] }, ['conflict'], 1],
     [
       'an approval from someone who pushed to the PR',
-      { pushers: [{ userId: 'bob', name: 'bob', lastSha: HEAD }], headPusher: 'bob' },
+      { pushers: [{ name: 'bob', lastSha: HEAD }], headPusher: 'bob' },
       ['approvals-missing', 'approval-from-pusher'],
       0,
     ],
@@ -106,8 +106,8 @@ describe('mergeGate', () => {
       'an approval from an earlier pusher does not count either',
       {
         pushers: [
-          { userId: 'bob', name: 'bob', lastSha: OTHER },
-          { userId: 'author', name: 'author', lastSha: HEAD },
+          { name: 'bob', lastSha: OTHER },
+          { name: 'author', lastSha: HEAD },
         ],
       },
       ['approvals-missing', 'approval-from-pusher'],
@@ -115,7 +115,7 @@ describe('mergeGate', () => {
     ],
     [
       "a pusher's approval is not needed when others approved",
-      { pushers: [{ userId: 'bob', name: 'bob', lastSha: HEAD }], reviews: [approve('bob'), approve('carol')] },
+      { pushers: [{ name: 'bob', lastSha: HEAD }], reviews: [approve('bob'), approve('carol')] },
       [],
       1,
     ],
@@ -160,7 +160,7 @@ describe('mergeGate', () => {
   });
 
   it('names the rule, the pusher and what to do when a pusher approved', () => {
-    const verdict = mergeGate(facts({ pushers: [{ userId: 'bob', name: 'bob', lastSha: HEAD }], headPusher: 'bob' }));
+    const verdict = mergeGate(facts({ pushers: [{ name: 'bob', lastSha: HEAD }], headPusher: 'bob' }));
     const reason = verdict.reasons.find((entry) => entry.code === 'approval-from-pusher');
     expect(reason?.message).toBe(
       `an approval must come from someone who did not push to this PR: bob made the latest push (${HEAD.slice(0, 7)}), so bob's approval does not count: ask another reviewer`,

@@ -38,7 +38,7 @@ export interface GateReview {
 
 /** Someone who pushed commits that are part of the PR (the author included when they pushed). */
 export interface GatePusher {
-  userId: string;
+  /** The user name (names never change, and the event log records pushers by name). */
   name: string;
   /** The head their latest push to the branch left. */
   lastSha: string;
@@ -96,7 +96,7 @@ export interface GateVerdict {
 export function reviewStanding(
   reviews: readonly GateReview[],
   authorId: string,
-  pusherIds: ReadonlySet<string> = new Set(),
+  pusherNames: ReadonlySet<string> = new Set(),
 ): { approvers: string[]; requesters: string[]; pusherApprovers: string[] } {
   const latest = new Map<string, GateReview>();
   for (const review of reviews) {
@@ -118,7 +118,7 @@ export function reviewStanding(
   for (const review of latest.values()) {
     if (review.verdict === 'request_changes') requesters.push(review.reviewer);
     else if (review.verdict === 'approve' && !review.dismissed && review.counted) {
-      (pusherIds.has(review.reviewerId) ? pusherApprovers : approvers).push(review.reviewer);
+      (pusherNames.has(review.reviewer) ? pusherApprovers : approvers).push(review.reviewer);
     }
   }
   return { approvers, requesters, pusherApprovers };
@@ -141,8 +141,8 @@ function listOf(items: readonly string[]): string {
 }
 
 export function mergeGate(facts: GateFacts): GateVerdict {
-  const pusherIds = new Set(facts.pushers.map((pusher) => pusher.userId));
-  const { approvers, requesters, pusherApprovers } = reviewStanding(facts.reviews, facts.authorId, pusherIds);
+  const pusherNames = new Set(facts.pushers.map((pusher) => pusher.name));
+  const { approvers, requesters, pusherApprovers } = reviewStanding(facts.reviews, facts.authorId, pusherNames);
   const approvals = approvers.length;
   switch (facts.state) {
     case 'open':

@@ -146,9 +146,9 @@ export function pullPushers(
   let headPusher: string | null = null;
   for (const push of pushes) {
     const inPull = push.createdAt >= pull.createdAt || commits.has(push.afterSha);
-    if (!inPull) continue;
-    byUser.delete(push.pusherId);
-    byUser.set(push.pusherId, { userId: push.pusherId, name: push.pusher, lastSha: push.afterSha });
+    if (!inPull || push.afterSha === ZERO_SHA) continue;
+    byUser.delete(push.pusher);
+    byUser.set(push.pusher, { name: push.pusher, lastSha: push.afterSha });
     if (push.afterSha === pull.headSha) headPusher = push.pusher;
   }
   return { pushers: [...byUser.values()], headPusher };
@@ -910,18 +910,6 @@ export class PullService {
       const branch = update.ref.slice('refs/heads/'.length);
       if (branch === project.trunk) continue;
       try {
-        // Before the PR sees the new head: the gate must know who pushed it (see pullPushers).
-        if (update.newSha !== ZERO_SHA) {
-          await this.store.insertBranchPush({
-            id: this.ids.next(),
-            projectId: project.id,
-            branch,
-            pusherId,
-            beforeSha: update.oldSha,
-            afterSha: update.newSha,
-            createdAt: this.clock.now().toISOString(),
-          });
-        }
         const pull = await this.store.openByHead(project.id, branch);
         if (!pull) continue;
         if (update.newSha === ZERO_SHA)

@@ -1,6 +1,6 @@
 // The pull request store over Kysely, the same SQL on SQLite and PostgreSQL.
 import type { Finding } from '@trunkflow/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type {
   CheckRunsTable,
   Database,
@@ -22,7 +22,6 @@ import {
 import type {
   BranchPush,
   MergeAttempt,
-  NewBranchPush,
   NewCheckRun,
   NewPullRequest,
   NewReview,
@@ -385,39 +384,38 @@ export class SqlPullStore implements PullStore {
       .execute();
   }
 
-  async insertBranchPush(push: NewBranchPush): Promise<void> {
-    await this.db
-      .insertInto('branch_pushes')
-      .values({
-        id: push.id,
-        project_id: push.projectId,
-        branch: push.branch,
-        pusher_id: push.pusherId,
-        before_sha: push.beforeSha,
-        after_sha: push.afterSha,
-        created_at: push.createdAt,
-      })
-      .execute();
-  }
-
   async branchPushes(projectId: string, branch: string): Promise<BranchPush[]> {
+    const ref = `refs/heads/${branch}`;
+    // A LIKE prefilter on the JSON text (its metacharacters escaped); the exact match is below.
+    const needle = `"ref":${JSON.stringify(ref)}`.replace(/[\\%_]/g, (char) => `\\${char}`);
     const rows = await this.db
-      .selectFrom('branch_pushes')
-      .innerJoin('users', 'users.id', 'branch_pushes.pusher_id')
-      .selectAll('branch_pushes')
-      .select('users.name as pusher_name')
-      .where('branch_pushes.project_id', '=', projectId)
-      .where('branch_pushes.branch', '=', branch)
-      .orderBy('branch_pushes.created_at')
-      .orderBy('branch_pushes.id')
+      .selectFrom('events')
+      .select(['id', 'type', 'payload', 'created_at'])
+      .where('project_id', '=', projectId)
+      .where('type', 'in', ['push', 'push.failed'])
+      .where(sql<boolean>`payload like ${`%${needle}%`} escape '\\'`)
+      .orderBy('id')
       .execute();
-    return rows.map((row) => ({
-      pusherId: row.pusher_id,
-      pusher: row.pusher_name,
-      beforeSha: row.before_sha,
-      afterSha: row.after_sha,
-      createdAt: row.created_at,
-    }));
+    const pushes: (BranchPush & { key: string })[] = [];
+    for (const row of rows) {
+      const payload = JSON.parse(row.payload) as { ref?: unknown; before?: unknown; after?: unknown; pusher?: unknown };
+      if (payload.ref !== ref || typeof payload.before !== 'string' || typeof payload.after !== 'string') continue;
+      const key = `${payload.before}:${payload.after}`;
+      if (row.type === 'push.failed') {
+        const undone = pushes.findLastIndex((push) => push.key === key);
+        if (undone >= 0) pushes.splice(undone, 1);
+        continue;
+      }
+      if (typeof payload.pusher !== 'string') continue;
+      pushes.push({
+        key,
+        pusher: payload.pusher,
+        beforeSha: payload.before,
+        afterSha: payload.after,
+        createdAt: row.created_at,
+      });
+    }
+    return pushes.map(({ key: _key, ...push }) => push);
   }
 
   async insertMergeAttempt(attempt: MergeAttempt): Promise<void> {

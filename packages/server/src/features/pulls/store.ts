@@ -56,19 +56,8 @@ export interface MergeAttempt {
   actor: string | null;
 }
 
-export interface NewBranchPush {
-  id: string;
-  projectId: string;
-  branch: string;
-  pusherId: string;
-  beforeSha: string;
-  afterSha: string;
-  createdAt: string;
-}
-
-/** An accepted push to a branch, with the pusher's user name. */
+/** A push to a branch that landed, from the event log, with the pusher's user name. */
 export interface BranchPush {
-  pusherId: string;
   pusher: string;
   beforeSha: string;
   afterSha: string;
@@ -128,8 +117,11 @@ export interface PullStore {
   /** Forgets the check run of a sha, so an edited title or body is checked again. */
   deleteCheckRun(pullRequestId: string, sha: string): Promise<void>;
 
-  insertBranchPush(push: NewBranchPush): Promise<void>;
-  /** Every recorded push to a branch of the project, oldest first. */
+  /**
+   * Every push to a branch of the project that the event log holds, oldest first, minus those a
+   * `push.failed` undid. The `push` event is written before git moves the ref, so a push is here
+   * by the time its pusher could ask for a merge.
+   */
   branchPushes(projectId: string, branch: string): Promise<BranchPush[]>;
 
   insertMergeAttempt(attempt: MergeAttempt): Promise<void>;

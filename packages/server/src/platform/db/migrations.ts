@@ -166,76 +166,14 @@ const pullRequestGate: Migration = {
 
 /**
  * Users get an e-mail (the squash commit's author and Co-authored-by trailers use it); existing
- * users get the documented default `<name>@trunkflow.local`. Every accepted branch push is kept
- * with its pusher, so the merge gate can tell who pushed to a PR; the `push` events already in the
- * log (minus those a `push.failed` undid) seed it.
+ * users get the documented default `<name>@trunkflow.local`.
  */
-const userEmailAndBranchPushes: Migration = {
+const userEmail: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('users').addColumn('email', 'text').execute();
     await sql`update users set email = name || '@trunkflow.local' where email is null`.execute(db);
-    await db.schema
-      .createTable('branch_pushes')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
-      .addColumn('branch', 'text', (c) => c.notNull())
-      .addColumn('pusher_id', 'text', (c) => c.notNull().references('users.id'))
-      .addColumn('before_sha', 'text', (c) => c.notNull())
-      .addColumn('after_sha', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .execute();
-    await db.schema
-      .createIndex('branch_pushes_branch_idx')
-      .on('branch_pushes')
-      .columns(['project_id', 'branch'])
-      .execute();
-
-    const users = await sql<{ id: string; name: string }>`select id, name from users`.execute(db);
-    const userIds = new Map(users.rows.map((row) => [row.name, row.id]));
-    const events = await sql<{
-      id: number | string;
-      type: string;
-      project_id: string | null;
-      payload: string;
-      created_at: string;
-    }>`
-      select id, type, project_id, payload, created_at from events where type in ('push', 'push.failed') order by id`.execute(
-      db,
-    );
-    const pushes = new Map<
-      string,
-      { id: string; projectId: string; branch: string; pusherId: string; before: string; after: string; at: string }
-    >();
-    for (const event of events.rows) {
-      if (event.project_id === null) continue;
-      const payload = JSON.parse(event.payload) as { ref?: string; before?: string; after?: string; pusher?: string };
-      if (!payload.ref?.startsWith('refs/heads/') || !payload.before || !payload.after || !payload.pusher) continue;
-      const key = `${event.project_id}\0${payload.ref}\0${payload.before}\0${payload.after}`;
-      if (event.type === 'push.failed') {
-        pushes.delete(key);
-        continue;
-      }
-      const pusherId = userIds.get(payload.pusher);
-      if (pusherId === undefined) continue;
-      pushes.set(key, {
-        id: `backfill-${event.id}`,
-        projectId: event.project_id,
-        branch: payload.ref.slice('refs/heads/'.length),
-        pusherId,
-        before: payload.before,
-        after: payload.after,
-        at: event.created_at,
-      });
-    }
-    for (const push of pushes.values()) {
-      await sql`insert into branch_pushes (id, project_id, branch, pusher_id, before_sha, after_sha, created_at)
-        values (${push.id}, ${push.projectId}, ${push.branch}, ${push.pusherId}, ${push.before}, ${push.after}, ${push.at})`.execute(
-        db,
-      );
-    }
   },
   async down(db: Kysely<unknown>) {
-    await db.schema.dropTable('branch_pushes').execute();
     await db.schema.alterTable('users').dropColumn('email').execute();
   },
 };
@@ -247,7 +185,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
       return {
         '0001-initial': initial(dialect),
         '0002-pull-request-gate': pullRequestGate,
-        '0003-user-email-and-branch-pushes': userEmailAndBranchPushes,
+        '0003-user-email': userEmail,
       };
     },
   };

@@ -110,17 +110,6 @@ export interface MergeAttemptsTable {
   actor: string | null;
 }
 
-/** One accepted update of a branch, with who pushed it (written after the push lands). */
-export interface BranchPushesTable {
-  id: string;
-  project_id: string;
-  branch: string;
-  pusher_id: string;
-  before_sha: string;
-  after_sha: string;
-  created_at: string;
-}
-
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -132,5 +121,4 @@ export interface Database {
   reviews: ReviewsTable;
   check_runs: CheckRunsTable;
   merge_attempts: MergeAttemptsTable;
-  branch_pushes: BranchPushesTable;
 }
