@@ -162,15 +162,35 @@ describe('trunkflow admin', () => {
     expect(JSON.parse(me.stdout)).toMatchObject({ name: 'carol', role: 'developer' });
   });
 
+  it('creates a user with --email, and refuses an address before or at the server', async () => {
+    const created = await admin('admin', 'user', 'create', 'gina', '--email', 'gina@example.com', '--format', 'json');
+    expect(created.status, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout).user).toMatchObject({ name: 'gina', email: 'gina@example.com' });
+    const text = await admin('admin', 'user', 'create', 'hal', '--email', 'hal@example.com');
+    expect(text.stdout).toMatch(/^created user hal <hal@example\.com> \(developer\)\n/);
+
+    const local = await admin('admin', 'user', 'create', 'ivy', '--email', 'Ivy <ivy@example.com>');
+    expect(local.status).toBe(2);
+    expect(local.stderr).toContain('--email "Ivy <ivy@example.com>" is not an e-mail address');
+    const remote = await admin('admin', 'user', 'create', 'ivy', '--email', 'ivy@localhost');
+    expect(remote.status).not.toBe(0);
+    expect(remote.stderr).toContain('not an e-mail address');
+    const list = JSON.parse((await admin('admin', 'user', 'list', '--format', 'json')).stdout);
+    expect(list.users.map((entry: { name: string }) => entry.name)).not.toContain('ivy');
+  });
+
   it('lists users, creates tokens and sets memberships', async () => {
     await createUser('dave', 'viewer');
     const list = await admin('admin', 'user', 'list', '--format', 'json');
     expect(list.status, list.stderr).toBe(0);
     const users: { name: string; role: string }[] = JSON.parse(list.stdout).users;
-    expect(users.find((entry) => entry.name === 'dave')).toMatchObject({ role: 'viewer' });
+    expect(users.find((entry) => entry.name === 'dave')).toMatchObject({
+      role: 'viewer',
+      email: 'dave@trunkflow.local',
+    });
     const text = await admin('admin', 'user', 'list');
-    expect(text.stdout).toMatch(/^NAME\s+ROLE\s+CREATED\n/);
-    expect(text.stdout).toMatch(/\ndave\s+viewer\s+\d{4}-/);
+    expect(text.stdout).toMatch(/^NAME\s+EMAIL\s+ROLE\s+CREATED\n/);
+    expect(text.stdout).toMatch(/\ndave\s+dave@trunkflow\.local\s+viewer\s+\d{4}-/);
 
     const token = await admin('admin', 'token', 'create', 'dave', '--label', 'ci', '--format', 'json');
     expect(token.status, token.stderr).toBe(0);

@@ -213,4 +213,92 @@ describe('the scripting path (issue 3, section 7)', () => {
     const ids = events.map((event) => event.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
   });
+
+  it('creates users with an e-mail, edits a PR with `pr edit`, and the squash commit carries the author and co-author', async () => {
+    const ana = json(
+      await trunkflow(ADMIN_TOKEN, 'admin', 'user', 'create', 'ana', '--email', 'ana@example.com', '--format', 'json'),
+      'admin user create --email',
+    );
+    expect(ana.user).toMatchObject({ name: 'ana', email: 'ana@example.com', role: 'developer' });
+    const ben = json(await trunkflow(ADMIN_TOKEN, 'admin', 'user', 'create', 'ben', '--format', 'json'), 'ben');
+    expect(ben.user.email).toBe('ben@trunkflow.local');
+    const updated = await trunkflow(ADMIN_TOKEN, 'admin', 'user', 'update', 'ben', '--email', 'ben@example.com');
+    expect(updated.status, updated.stderr).toBe(0);
+    expect(updated.stdout).toBe('updated user ben: e-mail ben@example.com\n');
+    const list = await trunkflow(ADMIN_TOKEN, 'admin', 'user', 'list');
+    expect(list.stdout).toMatch(/ben\s+ben@example\.com\s+developer/);
+    const bad = await trunkflow(ADMIN_TOKEN, 'admin', 'user', 'update', 'ben', '--email', 'ben at example');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--email "ben at example" is not an e-mail address');
+    const none = await trunkflow(ADMIN_TOKEN, 'admin', 'user', 'update', 'ben');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain("required option '--email <address>'");
+
+    const project = json(await trunkflow(ADMIN_TOKEN, 'project', 'create', 'edits', '--format', 'json'), 'project');
+    const adminClone = join(dirs.make('admin'), 'edits');
+    await git(ADMIN_TOKEN, home, 'clone', '--quiet', project.gitUrl, adminClone);
+    await git(ADMIN_TOKEN, adminClone, 'checkout', '--quiet', '-B', 'main');
+    writeFileSync(join(adminClone, 'README.md'), '# Edits\n');
+    await git(ADMIN_TOKEN, adminClone, 'add', '-A');
+    await git(ADMIN_TOKEN, adminClone, 'commit', '--quiet', '-m', 'chore: initial commit');
+    await git(ADMIN_TOKEN, adminClone, 'push', '--quiet', 'origin', 'main');
+
+    // Ana commits; a second commit on her branch is by someone else, who becomes a co-author.
+    const work = join(dirs.make('ana'), 'edits');
+    await git(ana.token, home, 'clone', '--quiet', project.gitUrl, work);
+    await git(ana.token, work, 'checkout', '--quiet', '-b', 'feature/TF-7-notes');
+    writeFileSync(join(work, 'notes.md'), 'notes\n');
+    await git(ana.token, work, 'add', '-A');
+    await git(ana.token, work, 'commit', '--quiet', '-m', 'notes', '--author=Ana <ana@example.com>');
+    writeFileSync(join(work, 'more.md'), 'more\n');
+    await git(ana.token, work, 'add', '-A');
+    await git(ana.token, work, 'commit', '--quiet', '-m', 'more', '--author=Zoe Pair <zoe@example.com>');
+    await git(ana.token, work, 'push', '--quiet', 'origin', 'feature/TF-7-notes');
+    const opened = json(
+      await trunkflow(
+        ana.token,
+        ...['pr', 'open', '--project', 'edits', '--head', 'feature/TF-7-notes', '--title', 'fix: notes (TF-7)'],
+        ...['--format', 'json'],
+      ),
+      'pr open',
+    );
+    const number = String(opened.number);
+
+    // --body-file resolves against the caller's working directory.
+    writeFileSync(join(work, 'pr.md'), BODY);
+    const edit = await runCliAsync(
+      ['pr', 'edit', number, '--project', 'edits', '--title', 'fix: keep notes (TF-7)', '--body-file', 'pr.md'],
+      {
+        env: { ...baseEnv(home), TRUNKFLOW_SERVER: `http://localhost:${port}`, TRUNKFLOW_TOKEN: ana.token },
+        cwd: work,
+      },
+    );
+    expect(edit.status, edit.stderr).toBe(0);
+    expect(edit.stdout).toBe(`edited #${number} fix: keep notes (TF-7)\n`);
+    const view = json(
+      await trunkflow(ana.token, 'pr', 'view', number, '--project', 'edits', '--format', 'json'),
+      'view',
+    );
+    expect(view).toMatchObject({ title: 'fix: keep notes (TF-7)', body: BODY });
+
+    const nothing = await trunkflow(ana.token, 'pr', 'edit', number, '--project', 'edits');
+    expect(nothing.status).toBe(2);
+    expect(nothing.stderr).toContain('nothing to change: give --title, --body-file or both');
+    const byBen = await trunkflow(ben.token, 'pr', 'edit', number, '--project', 'edits', '--title', 'fix: mine');
+    expect(byBen.status).toBe(1);
+    expect(byBen.stderr).toContain('only the author (ana) or a maintainer may edit pull request');
+    const approve = await trunkflow(ben.token, 'pr', 'approve', number, '--project', 'edits');
+    expect(approve.status, approve.stderr).toBe(0);
+    const merged = json(
+      await trunkflow(ana.token, 'pr', 'merge', number, '--project', 'edits', '--format', 'json'),
+      'pr merge',
+    );
+    await git(ADMIN_TOKEN, adminClone, 'fetch', '--quiet', 'origin');
+    expect((await git(ADMIN_TOKEN, adminClone, 'log', '-1', '--format=%an <%ae>', merged.sha)).trim()).toBe(
+      'ana <ana@example.com>',
+    );
+    expect(await git(ADMIN_TOKEN, adminClone, 'log', '-1', '--format=%B', merged.sha)).toBe(
+      `fix: keep notes (TF-7) (#${number})\n\n${BODY.trim()}\n\nCo-authored-by: Zoe Pair <zoe@example.com>\n\n`,
+    );
+  });
 });

@@ -49,7 +49,13 @@ const tokenSchema = z.looseObject({
   revokedAt: z.string().nullable(),
 });
 
-export const userSchema = z.looseObject({ id: z.string(), name: z.string(), role: z.string(), createdAt: z.string() });
+export const userSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: z.string(),
+  createdAt: z.string(),
+});
 export const userWithTokenSchema = z.looseObject({ user: userSchema, token: z.string() });
 export const meSchema = z.looseObject({ id: z.string(), name: z.string(), role: z.string() });
 export const membershipSchema = z.looseObject({ project: z.string(), user: z.string(), role: z.string() });
@@ -134,6 +140,12 @@ export interface NewPull {
   base?: string;
 }
 
+/** A PR edit: either field, or both. */
+export interface PullEdit {
+  title?: string;
+  body?: string;
+}
+
 export interface ClientOptions {
   /** Base URL without a trailing slash, e.g. http://localhost:4400. */
   server: string;
@@ -187,8 +199,13 @@ export class TrunkflowClient {
     return this.request('GET', '/api/me', meSchema);
   }
 
-  createUser(name: string, role: string) {
-    return this.request('POST', '/api/admin/users', userWithTokenSchema, { name, role });
+  createUser(name: string, role: string, email?: string) {
+    const body = email === undefined ? { name, role } : { name, role, email };
+    return this.request('POST', '/api/admin/users', userWithTokenSchema, body);
+  }
+
+  updateUser(name: string, changes: { email: string }): Promise<User> {
+    return this.request('PATCH', `/api/admin/users/${seg(name)}`, userSchema, changes);
   }
 
   async listUsers(): Promise<User[]> {
@@ -232,6 +249,10 @@ export class TrunkflowClient {
 
   getPull(project: string, number: number): Promise<PullDetail> {
     return this.request('GET', `/api/projects/${seg(project)}/pulls/${number}`, pullDetailSchema);
+  }
+
+  editPull(project: string, number: number, edit: PullEdit): Promise<Pull> {
+    return this.request('PATCH', `/api/projects/${seg(project)}/pulls/${number}`, pullSchema, edit);
   }
 
   getChecks(project: string, number: number): Promise<Checks> {

@@ -15,17 +15,30 @@ function parseRole(value: string): string {
   return value;
 }
 
+/** A quick local check, so a typo does not need a round trip; the server has the last word. */
+function checkEmail(value: string): string {
+  const email = value.trim();
+  if (!/^[^\s<>@]+@[^\s<>@]+$/.test(email)) {
+    throw new UsageError(`--email "${value}" is not an e-mail address: give one such as alice@example.com`);
+  }
+  return email;
+}
+
 export function registerAdmin(program: Command, io: CliIo): void {
   const admin = program
     .command('admin')
     .description('Manage users, API tokens and project memberships (needs an admin token)');
 
-  const user = admin.command('user').description('Create and list users');
+  const user = admin.command('user').description('Create, list and update users');
   user
     .command('create')
     .description('Create a user with its first API token, printed once')
     .argument('<name>', 'user name: lowercase letters, digits, ".", "_" or "-"')
     .addOption(new Option('--role <role>', 'instance-wide role').choices(ROLES).default('developer'))
+    .option(
+      '--email <address>',
+      "e-mail the user's squash commits and Co-authored-by trailers carry (default: <name>@trunkflow.local)",
+    )
     .addOption(formatOption())
     .addHelpText(
       'after',
@@ -33,14 +46,15 @@ export function registerAdmin(program: Command, io: CliIo): void {
 With --format json it prints {"user": {...}, "token": "..."}.
 
 Example:
-  trunkflow admin user create alice --role developer --format json`,
+  trunkflow admin user create alice --role developer --email alice@example.com --format json`,
     )
-    .action(async (name: string, options: FormatOptions & { role: string }, command: Command) => {
+    .action(async (name: string, options: FormatOptions & { role: string; email?: string }, command: Command) => {
+      const email = options.email === undefined ? undefined : checkEmail(options.email);
       const client = await connect(io, command);
-      const created = await client.createUser(name, options.role);
+      const created = await client.createUser(name, options.role, email);
       if (options.format === 'json') return printJson(io, created);
       io.stdout(
-        `created user ${created.user.name} (${created.user.role})\n` +
+        `created user ${created.user.name} <${created.user.email}> (${created.user.role})\n` +
           `token ${created.token} — store it now, it is not shown again\n` +
           `  trunkflow login --server ${client.server} --token ${created.token}\n`,
       );
@@ -55,10 +69,30 @@ Example:
       io.stdout(
         table(
           io,
-          ['NAME', 'ROLE', 'CREATED'],
-          users.map((entry) => [entry.name, entry.role, entry.createdAt]),
+          ['NAME', 'EMAIL', 'ROLE', 'CREATED'],
+          users.map((entry) => [entry.name, entry.email, entry.role, entry.createdAt]),
         ),
       );
+    });
+  user
+    .command('update')
+    .description("Change a user's e-mail; later squash commits use it, earlier ones keep theirs")
+    .argument('<name>', 'user name')
+    .requiredOption('--email <address>', 'the new e-mail, e.g. alice@example.com')
+    .addOption(formatOption())
+    .addHelpText(
+      'after',
+      `
+With --format json it prints the user.
+
+Example:
+  trunkflow admin user update alice --email alice@example.com`,
+    )
+    .action(async (name: string, options: FormatOptions & { email: string }, command: Command) => {
+      const email = checkEmail(options.email);
+      const updated = await (await connect(io, command)).updateUser(name, { email });
+      if (options.format === 'json') return printJson(io, updated);
+      io.stdout(`updated user ${updated.name}: e-mail ${updated.email}\n`);
     });
 
   const token = admin.command('token').description('Create, list and revoke API tokens');

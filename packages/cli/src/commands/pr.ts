@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { readBodyFile } from '../body-file.js';
 import { formatText } from '../check/format-text.js';
 import { connect } from '../client/connection.js';
-import type { Checks, NewPull, Pull, PullDetail, PullState, Review, Verdict } from '../client/http-client.js';
+import type { Checks, NewPull, Pull, PullDetail, PullEdit, PullState, Review, Verdict } from '../client/http-client.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type FormatOptions, formatOption, printJson, shortSha, table } from '../output.js';
@@ -125,6 +125,38 @@ Example:
         if (options.format === 'json') return printJson(io, pull);
         io.stdout(`opened #${pull.number} ${pull.title}${pull.draft ? ' (draft)' : ''}\n`);
         if (pull.url) io.stdout(`  ${pull.url}\n`);
+      },
+    );
+
+  prCommand('edit', "Change a pull request's title and/or body (the author or a maintainer)")
+    .argument('<number>', 'PR number')
+    .option('--title <title>', "the new title; it becomes the squash commit's subject")
+    .option('--body-file <path>', 'file holding the new body in markdown')
+    .addOption(formatOption())
+    .addHelpText(
+      'after',
+      `
+The checks run again, since rules read the title and body. A merged PR cannot be edited: its title
+is already trunk's commit message. With --format json it prints the PR.
+
+Example:
+  trunkflow pr edit 12 --project shop --title "fix: keep the cart (TF-12)" --body-file pr.md`,
+    )
+    .action(
+      async (number: string, options: ProjectOptions & { title?: string; bodyFile?: string }, command: Command) => {
+        const n = parsePullNumber(number);
+        const edit: PullEdit = {};
+        if (options.title !== undefined) {
+          if (options.title.trim() === '') throw new UsageError('--title is empty: give the PR a title');
+          edit.title = options.title;
+        }
+        if (options.bodyFile !== undefined) edit.body = await readBodyFile(io.cwd, options.bodyFile);
+        if (edit.title === undefined && edit.body === undefined) {
+          throw new UsageError('nothing to change: give --title, --body-file or both');
+        }
+        const pull = await (await connect(io, command)).editPull(options.project, n, edit);
+        if (options.format === 'json') return printJson(io, pull);
+        io.stdout(`edited #${pull.number} ${pull.title}\n`);
       },
     );
 

@@ -5,7 +5,16 @@ import type { ProjectService } from '../projects/service.js';
 import { ROLES } from './roles.js';
 import type { AuthService } from './service.js';
 
-const userSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string() });
+const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+});
+
+/** The service refuses what git cannot write in a commit header; this checks it is an address at all. */
+const emailSchema = z.email({ message: 'not an e-mail address: give one such as alice@example.com' }).max(254);
 
 export function registerAuthRoutes(app: App, auth: AuthService, projects: ProjectService): void {
   app.post(
@@ -14,15 +23,35 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
       config: { permission: 'admin.users' },
       bodyLimit: 4096,
       schema: {
-        summary: 'Create a user and its first API token (shown once)',
-        body: z.strictObject({ name: z.string(), role: z.enum(ROLES).default('developer') }),
+        summary: 'Create a user and its first API token (shown once); the e-mail defaults to <name>@trunkflow.local',
+        body: z.strictObject({
+          name: z.string(),
+          role: z.enum(ROLES).default('developer'),
+          email: emailSchema.optional(),
+        }),
         response: { 201: z.object({ user: userSchema, token: z.string() }) },
       },
     },
     async (request, reply) => {
-      const created = await auth.createUser(requireActor(request), request.body.name, request.body.role);
+      const { name, role, email } = request.body;
+      const created = await auth.createUser(requireActor(request), name, role, email);
       return reply.status(201).send(created);
     },
+  );
+
+  app.patch(
+    '/api/admin/users/:name',
+    {
+      config: { permission: 'admin.users' },
+      bodyLimit: 4096,
+      schema: {
+        summary: "Change a user's e-mail (used for the squash commit's author and Co-authored-by trailers)",
+        params: z.object({ name: z.string() }),
+        body: z.strictObject({ email: emailSchema }),
+        response: { 200: userSchema },
+      },
+    },
+    async (request) => auth.updateUser(requireActor(request), request.params.name, request.body),
   );
 
   app.get(

@@ -21,8 +21,43 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 export interface User {
   id: string;
   name: string;
+  /** The address commits credit this user under (the squash author, Co-authored-by trailers). */
+  email: string;
   role: Role;
   createdAt: string;
+}
+
+/**
+ * The e-mail a user gets when none is given: `<name>@trunkflow.local`. `.local` never routes
+ * mail on the internet, so it cannot be mistaken for (or claim) a real person's address.
+ */
+export function defaultEmail(name: string): string {
+  return `${name}@trunkflow.local`;
+}
+
+type UserRow = { id: string; name: string; email: string | null; role: string; created_at: string };
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email ?? defaultEmail(row.name),
+    role: parseRole(row.role),
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Git writes the address between "<" and ">" on one line of the commit header, so those and
+ * control characters must not be in it; the route's zod schema checks the address format.
+ */
+export function validateEmail(email: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  if (email.length > 254 || /[<>\s\u0000-\u001f\u007f]/.test(email) || !/^[^@]+@[^@]+$/.test(email)) {
+    throw new ValidationError(
+      `e-mail "${email}" is not valid: give one address such as alice@example.com (no spaces or angle brackets)`,
+    );
+  }
 }
 
 const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,38}$/;
@@ -85,27 +120,50 @@ export class AuthService {
     });
   }
 
-  async createUser(actor: Actor | null, name: string, role: Role): Promise<{ user: User; token: string }> {
+  async createUser(
+    actor: Actor | null,
+    name: string,
+    role: Role,
+    email?: string,
+  ): Promise<{ user: User; token: string }> {
     validateUserName(name);
+    if (email !== undefined) validateEmail(email);
     const token = generateToken();
     return this.db.transaction().execute(async (trx) => {
       const taken = await trx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
       if (taken) throw new ConflictError(`user "${name}" already exists: pick another name or create a token for it`);
-      const user = await this.insertUser(trx, name, role);
+      const user = await this.insertUser(trx, name, role, email);
       await this.insertToken(trx, user.id, token, 'created with user');
       await this.audit.write(trx, {
         actor: actor?.userId ?? null,
         action: 'user.created',
         target: name,
-        details: { role },
+        details: { role, email: user.email },
       });
       return { user, token };
     });
   }
 
+  /** Changes a user's e-mail; later squash commits use it, earlier ones keep what they had. */
+  async updateUser(actor: Actor, name: string, changes: { email: string }): Promise<User> {
+    validateEmail(changes.email);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+      if (!row) throw new NotFoundError(`no user named "${name}": list users with \`trunkflow admin user list\``);
+      await trx.updateTable('users').set({ email: changes.email }).where('id', '=', row.id).execute();
+      await this.audit.write(trx, {
+        actor: actor.userId,
+        action: 'user.updated',
+        target: name,
+        details: { email: changes.email },
+      });
+      return toUser({ ...row, email: changes.email });
+    });
+  }
+
   async listUsers(): Promise<User[]> {
     const rows = await this.db.selectFrom('users').selectAll().orderBy('name').execute();
-    return rows.map((row) => ({ id: row.id, name: row.name, role: parseRole(row.role), createdAt: row.created_at }));
+    return rows.map(toUser);
   }
 
   async createToken(actor: Actor, userName: string, label: string): Promise<{ token: string; user: User }> {
@@ -121,7 +179,7 @@ export class AuthService {
         details: { label },
       });
     });
-    return { token, user: { id: row.id, name: row.name, role: parseRole(row.role), createdAt: row.created_at } };
+    return { token, user: toUser(row) };
   }
 
   async listTokens(userName: string): Promise<TokenInfo[]> {
@@ -216,12 +274,21 @@ export class AuthService {
 
   async userById(id: string): Promise<User | null> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, name: row.name, role: parseRole(row.role), createdAt: row.created_at } : null;
+    return row ? toUser(row) : null;
   }
 
-  private async insertUser(trx: Kysely<Database>, name: string, role: Role): Promise<User> {
-    const user: User = { id: this.ids.next(), name, role, createdAt: this.clock.now().toISOString() };
-    await trx.insertInto('users').values({ id: user.id, name, role, created_at: user.createdAt }).execute();
+  private async insertUser(trx: Kysely<Database>, name: string, role: Role, email?: string): Promise<User> {
+    const user: User = {
+      id: this.ids.next(),
+      name,
+      email: email ?? defaultEmail(name),
+      role,
+      createdAt: this.clock.now().toISOString(),
+    };
+    await trx
+      .insertInto('users')
+      .values({ id: user.id, name, email: user.email, role, created_at: user.createdAt })
+      .execute();
     return user;
   }
 

@@ -10,6 +10,9 @@ function context(overrides: Partial<PushContext> & { ref?: string; oldSha?: stri
   return {
     updates: [{ ref, oldSha, newSha }],
     trunk: 'main',
+    project: 'shop',
+    pusherId: 'u-dev',
+    openPulls: [{ branch: 'feature/TF-1-x', number: 4, authorId: 'u-alice', author: 'alice' }],
     trunkExists: true,
     role: 'developer',
     allowDirectTrunkPush: false,
@@ -20,7 +23,20 @@ function context(overrides: Partial<PushContext> & { ref?: string; oldSha?: stri
 describe('decidePush', () => {
   it.each<[string, Partial<PushContext> & { ref?: string; newSha?: string; oldSha?: string }, boolean, string?]>([
     ['a developer pushes a feature branch', {}, true],
-    ['a developer deletes a feature branch', { oldSha: A, newSha: ZERO_SHA }, true],
+    [
+      'a developer deletes a feature branch with no open PR',
+      { ref: 'refs/heads/feature/TF-2-y', oldSha: A, newSha: ZERO_SHA },
+      true,
+    ],
+    [
+      "a developer deletes another's open PR branch",
+      { oldSha: A, newSha: ZERO_SHA },
+      false,
+      'open pull request #4 by alice: only alice or a maintainer may delete it',
+    ],
+    ["a developer force-pushes another's open PR branch", { oldSha: A, newSha: B }, true],
+    ['the PR author deletes their own branch', { oldSha: A, newSha: ZERO_SHA, pusherId: 'u-alice' }, true],
+    ["a maintainer deletes another's open PR branch", { oldSha: A, newSha: ZERO_SHA, role: 'maintainer' }, true],
     [
       'a maintainer creates trunk in an empty repository',
       { ref: 'refs/heads/main', trunkExists: false, role: 'maintainer' },

@@ -10,9 +10,23 @@ export interface RefUpdate {
   ref: string;
 }
 
+/** An open pull request whose head is a branch this push touches. */
+export interface OpenPullOnBranch {
+  branch: string;
+  number: number;
+  authorId: string;
+  author: string;
+}
+
 export interface PushContext {
   updates: readonly RefUpdate[];
   trunk: string;
+  /** The project's name, for commands in the messages. */
+  project: string;
+  /** Who pushes: only they (as author) or a maintainer may delete a branch with an open PR. */
+  pusherId: string;
+  /** Open PRs on the branches this push deletes (more are harmless). */
+  openPulls: readonly OpenPullOnBranch[];
   /** Whether trunk exists in the repository before this push. */
   trunkExists: boolean;
   role: Role;
@@ -35,7 +49,12 @@ function refusal(update: RefUpdate, context: PushContext): string | null {
   const branch = ref.slice('refs/heads/'.length);
   const problem = checkRefFormat(branch);
   if (problem !== null) return `branch name "${branch}" ${problem}`;
-  if (branch !== context.trunk) return null;
+  if (branch !== context.trunk) {
+    if (update.newSha !== ZERO_SHA || roleAtLeast(context.role, 'maintainer')) return null;
+    const pull = context.openPulls.find((open) => open.branch === branch);
+    if (pull === undefined || pull.authorId === context.pusherId) return null;
+    return `${branch} is the branch of open pull request #${pull.number} by ${pull.author}: only ${pull.author} or a maintainer may delete it. Ask them to close or merge it (trunkflow pr close ${pull.number} --project ${context.project})`;
+  }
   if (update.newSha === ZERO_SHA) return `${branch} is the trunk and cannot be deleted`;
   if (!context.trunkExists) {
     return roleAtLeast(context.role, 'maintainer')

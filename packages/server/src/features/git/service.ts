@@ -17,6 +17,7 @@ import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
+import { openPullsOnBranches } from '../pulls/store-sql.js';
 import {
   HOOK_NAME,
   HOOK_SCRIPT_NAME,
@@ -327,9 +328,15 @@ export class GitHostingService {
     }
     const { actor, project, repo } = push;
     const trunkExists = (await this.refs(repo)).has(`refs/heads/${project.trunk}`);
+    const deleted = updates
+      .filter((update) => update.newSha === ZERO_SHA && update.ref.startsWith('refs/heads/'))
+      .map((update) => update.ref.slice('refs/heads/'.length));
     const decision = decidePush({
       updates,
       trunk: project.trunk,
+      project: project.name,
+      pusherId: actor.userId,
+      openPulls: await openPullsOnBranches(this.db, project.id, deleted),
       trunkExists,
       role: roleIn(actor, project.id),
       allowDirectTrunkPush: project.allowDirectTrunkPush,

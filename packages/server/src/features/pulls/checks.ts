@@ -11,7 +11,7 @@ import {
 } from '@trunkflow/core';
 import { gatherChangeFacts } from '@trunkflow/git';
 import { parseDocument } from 'yaml';
-import { readFilesAt, userIdentity } from './merge.js';
+import { type Identity, readFilesAt } from './merge.js';
 import { type RuleRunner, RulesTimeoutError } from './rule-runner.js';
 
 export const CONFIG_PATH = 'trunkflow.yml';
@@ -60,7 +60,7 @@ export interface CheckSubject {
   trunk: string;
   sha: string;
   now: Date;
-  pr: { title: string; body: string; head: string; authorName: string; openedAt: string };
+  pr: { title: string; body: string; head: string; author: Identity; openedAt: string };
   /** The author's other PRs that count against the daily limit, from the database. */
   authorPullRequests: AuthorPullRequest[];
   repositoryConfig: RepositoryConfig;
@@ -100,7 +100,7 @@ export async function runChecks(subject: CheckSubject): Promise<CheckOutcome> {
       title: subject.pr.title,
       body: subject.pr.body,
       branch: subject.pr.head,
-      author: userIdentity(subject.pr.authorName),
+      author: subject.pr.author,
       openedAt: subject.pr.openedAt,
     },
     ...gathered.facts,

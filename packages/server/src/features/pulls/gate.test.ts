@@ -6,12 +6,17 @@ const OTHER = 'b'.repeat(40);
 
 function facts(overrides: Partial<GateFacts> = {}): GateFacts {
   return {
+    project: 'shop',
     number: 7,
     state: 'open',
     draft: false,
     authorId: 'author',
     headSha: HEAD,
     trunk: 'main',
+    title: 'feat: a change',
+    body: '',
+    pushers: [{ name: 'author', lastSha: HEAD }],
+    headPusher: 'author',
     checks: { sha: HEAD, ok: true, failing: [], configError: null },
     reviews: [approve('bob')],
     requiredApprovals: 1,
@@ -92,6 +97,32 @@ describe('mergeGate', () => {
     ['the author requesting changes is ignored', { reviews: [approve('bob'), requestChanges('author')] }, [], 1],
     ['conflict', { conflicts: ['src/a.ts'] }, ['conflict'], 1],
     [
+      'an approval from someone who pushed to the PR',
+      { pushers: [{ name: 'bob', lastSha: HEAD }], headPusher: 'bob' },
+      ['approvals-missing', 'approval-from-pusher'],
+      0,
+    ],
+    [
+      'an approval from an earlier pusher does not count either',
+      {
+        pushers: [
+          { name: 'bob', lastSha: OTHER },
+          { name: 'author', lastSha: HEAD },
+        ],
+      },
+      ['approvals-missing', 'approval-from-pusher'],
+      0,
+    ],
+    [
+      "a pusher's approval is not needed when others approved",
+      { pushers: [{ name: 'bob', lastSha: HEAD }], reviews: [approve('bob'), approve('carol')] },
+      [],
+      1,
+    ],
+    ['a title with a NUL', { title: 'feat: a\u0000b' }, ['invalid-message'], 1],
+    ['a body with a lone surrogate', { body: 'x \uD800 y' }, ['invalid-message'], 1],
+    ['an empty title', { title: '  ' }, ['invalid-message'], 1],
+    [
       'every open problem at once, in a stable order',
       {
         draft: true,
@@ -128,6 +159,20 @@ describe('mergeGate', () => {
     expect(reason?.message).toContain('git pull --rebase origin main');
   });
 
+  it('names the rule, the pusher and what to do when a pusher approved', () => {
+    const verdict = mergeGate(facts({ pushers: [{ name: 'bob', lastSha: HEAD }], headPusher: 'bob' }));
+    const reason = verdict.reasons.find((entry) => entry.code === 'approval-from-pusher');
+    expect(reason?.message).toBe(
+      `an approval must come from someone who did not push to this PR: bob made the latest push (${HEAD.slice(0, 7)}), so bob's approval does not count: ask another reviewer`,
+    );
+  });
+
+  it('points an invalid title to a runnable edit command', () => {
+    const reason = mergeGate(facts({ title: 'feat: \u0000' })).reasons[0];
+    expect(reason?.message).toContain('the title contains a NUL byte');
+    expect(reason?.message).toContain('trunkflow pr edit 7 --project shop');
+  });
+
   it('says who requested changes', () => {
     const reason = mergeGate(facts({ reviews: [approve('carol'), requestChanges('bob')] })).reasons[0];
     expect(reason?.message).toMatch(/^bob requested changes/);
@@ -140,6 +185,11 @@ describe('reviewStanding', () => {
       [approve('bob'), requestChanges('carol'), comment('bob'), approve('carol'), requestChanges('dave')],
       'author',
     );
-    expect(standing).toEqual({ approvers: ['bob', 'carol'], requesters: ['dave'] });
+    expect(standing).toEqual({ approvers: ['bob', 'carol'], requesters: ['dave'], pusherApprovers: [] });
+  });
+
+  it("sets a pusher's approval aside but keeps their request for changes", () => {
+    const standing = reviewStanding([approve('bob'), requestChanges('carol')], 'author', new Set(['bob', 'carol']));
+    expect(standing).toEqual({ approvers: [], requesters: ['carol'], pusherApprovers: ['bob'] });
   });
 });

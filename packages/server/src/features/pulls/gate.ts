@@ -1,6 +1,7 @@
 // The merge gate: one pure verdict with its reasons from facts gathered beforehand (no I/O here).
 import { assertNever } from '@trunkflow/core';
 import type { PullState, ReviewVerdict } from './model.js';
+import { messageTextProblem } from './text.js';
 
 /** Stable reason codes: clients and docs match on them. */
 export const GATE_REASON_CODES = [
@@ -10,8 +11,10 @@ export const GATE_REASON_CODES = [
   'stale-checks',
   'checks-failed',
   'approvals-missing',
+  'approval-from-pusher',
   'changes-requested',
   'conflict',
+  'invalid-message',
 ] as const;
 export type GateReasonCode = (typeof GATE_REASON_CODES)[number];
 
@@ -33,6 +36,14 @@ export interface GateReview {
   counted: boolean;
 }
 
+/** Someone who pushed commits that are part of the PR (the author included when they pushed). */
+export interface GatePusher {
+  /** The user name (names never change, and the event log records pushers by name). */
+  name: string;
+  /** The head their latest push to the branch left. */
+  lastSha: string;
+}
+
 export interface GateChecks {
   sha: string;
   ok: boolean;
@@ -42,12 +53,25 @@ export interface GateChecks {
 }
 
 export interface GateFacts {
+  /** The project's name, for commands in the messages. */
+  project: string;
   number: number;
   state: PullState;
   draft: boolean;
   authorId: string;
   headSha: string;
   trunk: string;
+  /** The squash commit's subject and body come from these. */
+  title: string;
+  body: string;
+  /**
+   * Everyone who pushed to the PR, oldest first. Their approvals do not count: a second person
+   * must review code they did not push (GitHub's "approval of the most recent reviewable push",
+   * extended to every push of the PR).
+   */
+  pushers: readonly GatePusher[];
+  /** Who made the push that set the head, when it is known. */
+  headPusher: string | null;
   /** The check run at the head sha when there is one, else the latest run at another sha, else null. */
   checks: GateChecks | null;
   /** Every review of the PR, oldest first. */
@@ -66,12 +90,14 @@ export interface GateVerdict {
 /**
  * Each reviewer's standing is their latest approve or request-changes (comments say nothing):
  * a later request-changes cancels an approval, a later approval lifts a request, and a dismissed
- * approval stands for nothing. The author's own reviews never count either way.
+ * approval stands for nothing. The author's own reviews never count either way. An approval from
+ * someone who pushed to the PR is set aside (`pusherApprovers`): they would be reviewing their own code.
  */
 export function reviewStanding(
   reviews: readonly GateReview[],
   authorId: string,
-): { approvers: string[]; requesters: string[] } {
+  pusherNames: ReadonlySet<string> = new Set(),
+): { approvers: string[]; requesters: string[]; pusherApprovers: string[] } {
   const latest = new Map<string, GateReview>();
   for (const review of reviews) {
     if (review.reviewerId === authorId) continue;
@@ -88,11 +114,23 @@ export function reviewStanding(
   }
   const approvers: string[] = [];
   const requesters: string[] = [];
+  const pusherApprovers: string[] = [];
   for (const review of latest.values()) {
     if (review.verdict === 'request_changes') requesters.push(review.reviewer);
-    else if (review.verdict === 'approve' && !review.dismissed && review.counted) approvers.push(review.reviewer);
+    else if (review.verdict === 'approve' && !review.dismissed && review.counted) {
+      (pusherNames.has(review.reviewer) ? pusherApprovers : approvers).push(review.reviewer);
+    }
   }
-  return { approvers, requesters };
+  return { approvers, requesters, pusherApprovers };
+}
+
+/** Why the squash commit could not be written with this title and body, or null. */
+export function squashMessageProblem(title: string, body: string): string | null {
+  if (title.trim() === '') return 'the title is empty';
+  const titleProblem = messageTextProblem(title);
+  if (titleProblem !== null) return `the title ${titleProblem}`;
+  const bodyProblem = messageTextProblem(body);
+  return bodyProblem === null ? null : `the body ${bodyProblem}`;
 }
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -103,7 +141,8 @@ function listOf(items: readonly string[]): string {
 }
 
 export function mergeGate(facts: GateFacts): GateVerdict {
-  const { approvers, requesters } = reviewStanding(facts.reviews, facts.authorId);
+  const pusherNames = new Set(facts.pushers.map((pusher) => pusher.name));
+  const { approvers, requesters, pusherApprovers } = reviewStanding(facts.reviews, facts.authorId, pusherNames);
   const approvals = approvers.length;
   switch (facts.state) {
     case 'open':
@@ -128,7 +167,7 @@ export function mergeGate(facts: GateFacts): GateVerdict {
   if (facts.draft) {
     reasons.push({
       code: 'draft',
-      message: `pull request #${facts.number} is a draft: mark it ready for review first (trunkflow pr ready ${facts.number})`,
+      message: `pull request #${facts.number} is a draft: mark it ready for review first (trunkflow pr ready ${facts.number} --project ${facts.project})`,
     });
   }
 
@@ -149,7 +188,7 @@ export function mergeGate(facts: GateFacts): GateVerdict {
     if (checks.configError !== null) parts.push(`trunkflow.yml cannot be used (${checks.configError})`);
     reasons.push({
       code: 'checks-failed',
-      message: `required checks failed on ${short(checks.sha)}: ${parts.join('; ')}: see \`trunkflow pr checks ${facts.number}\`, fix and push`,
+      message: `required checks failed on ${short(checks.sha)}: ${parts.join('; ')}: see \`trunkflow pr checks ${facts.number} --project ${facts.project}\`, fix and push`,
       rules: [...checks.failing],
     });
   }
@@ -158,14 +197,34 @@ export function mergeGate(facts: GateFacts): GateVerdict {
     const needed = facts.requiredApprovals;
     reasons.push({
       code: 'approvals-missing',
-      message: `needs ${needed} approval${needed === 1 ? '' : 's'} from developers other than the author and has ${approvals}: ask a teammate to review`,
+      message: `needs ${needed} approval${needed === 1 ? '' : 's'} from developers other than the author and those who pushed to it, and has ${approvals}: ask a teammate to review`,
     });
+    if (pusherApprovers.length > 0) {
+      const who = facts.pushers.filter((pusher) => pusherApprovers.includes(pusher.name));
+      const pushed = who.map((pusher) =>
+        pusher.name === facts.headPusher
+          ? `${pusher.name} made the latest push (${short(pusher.lastSha)})`
+          : `${pusher.name} pushed ${short(pusher.lastSha)}`,
+      );
+      reasons.push({
+        code: 'approval-from-pusher',
+        message: `an approval must come from someone who did not push to this PR: ${listOf(pushed)}, so ${listOf(pusherApprovers)}'s approval does not count: ask another reviewer`,
+      });
+    }
   }
 
   if (requesters.length > 0) {
     reasons.push({
       code: 'changes-requested',
       message: `${listOf(requesters)} requested changes: address them and ask for a new review`,
+    });
+  }
+
+  const messageProblem = squashMessageProblem(facts.title, facts.body);
+  if (messageProblem !== null) {
+    reasons.push({
+      code: 'invalid-message',
+      message: `the squash commit cannot be written: ${messageProblem} (edit it: trunkflow pr edit ${facts.number} --project ${facts.project} --title … or --body-file …)`,
     });
   }
 

@@ -5,7 +5,7 @@ import type { Database } from '../../platform/db/schema.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { ConflictError, MergeConflictError } from '../../platform/errors.js';
 import { type DomainEvent, EventLog, type NewEvent } from '../../platform/events/event-log.js';
-import { commitTree, mergeTrees, TRUNKFLOW_COMMITTER, userIdentity } from './merge.js';
+import { commitTree, mergeTrees, TRUNKFLOW_COMMITTER } from './merge.js';
 import type { MergeResult } from './service.js';
 import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-harness.js';
 
@@ -402,7 +402,7 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
           tree,
           parent: trunk,
           message: `${pull.title} (#${number})\n`,
-          author: userIdentity('alice'),
+          author: { name: 'alice', email: 'alice@trunkflow.local' },
           committer: TRUNKFLOW_COMMITTER,
           at: h.clock.now(),
         });

@@ -11,11 +11,6 @@ export interface Identity {
 /** Trunkflow itself commits merges and moves refs. */
 export const TRUNKFLOW_COMMITTER: Identity = { name: 'Trunkflow', email: 'trunkflow@localhost' };
 
-/** The e-mail Trunkflow gives a user in commits and policy facts. */
-export function userIdentity(name: string): Identity {
-  return { name, email: `${name}@trunkflow.local` };
-}
-
 function gitDate(at: Date): string {
   return `${Math.floor(at.getTime() / 1000)} +0000`;
 }
@@ -164,9 +159,53 @@ export async function readFilesAt(repo: string, sha: string, paths: readonly str
   );
 }
 
-/** The squash commit's message: "<title> (#n)", then the body when there is one. */
-export function squashMessage(title: string, number: number, body: string): string {
+/**
+ * The squash commit's message: "<title> (#n)", then the body when there is one, then one
+ * `Co-authored-by: Name <email>` trailer per co-author, after a blank line, as GitHub writes them.
+ */
+export function squashMessage(
+  title: string,
+  number: number,
+  body: string,
+  coAuthors: readonly Identity[] = [],
+): string {
   const subject = `${title.trim()} (#${number})`;
   const text = body.replace(/\r\n/g, '\n').trim();
-  return text === '' ? `${subject}\n` : `${subject}\n\n${text}\n`;
+  const trailers = coAuthors.map((person) => `Co-authored-by: ${person.name} <${person.email}>`).join('\n');
+  return [subject, text, trailers].filter((part) => part !== '').join('\n\n') + '\n';
+}
+
+/**
+ * Who else wrote the PR's commits: each distinct commit author (by e-mail, case-insensitively),
+ * in the order of their first commit, leaving out the PR's author.
+ */
+export function coAuthorsOf(author: Identity, commitAuthors: readonly Identity[]): Identity[] {
+  const seen = new Set([author.email.toLowerCase()]);
+  const coAuthors: Identity[] = [];
+  for (const person of commitAuthors) {
+    const key = person.email.toLowerCase();
+    if (seen.has(key) || person.email === '' || person.name === '') continue;
+    seen.add(key);
+    coAuthors.push(person);
+  }
+  return coAuthors;
+}
+
+/** The authors of the commits on `head` that are not on `base`, oldest commit first. */
+export async function commitAuthors(repo: string, base: string, head: string): Promise<Identity[]> {
+  const out = await runGitRaw(['log', '--reverse', '--format=%an%x00%ae%x00', `${base}..${head}`], { cwd: repo });
+  const fields = out.stdout.toString('utf8').split('\0');
+  const authors: Identity[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    // Each record but the first starts with the newline git puts between them.
+    const name = (fields[i] ?? '').replace(/^\n/, '');
+    authors.push({ name, email: fields[i + 1] ?? '' });
+  }
+  return authors;
+}
+
+/** The commits on `head` that are not on `base`. */
+export async function commitsBetween(repo: string, base: string, head: string): Promise<Set<string>> {
+  const out = await runGit(['rev-list', `${base}..${head}`], { cwd: repo });
+  return new Set(out.split('\n').filter((line) => line !== ''));
 }

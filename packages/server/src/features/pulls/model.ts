@@ -45,6 +45,8 @@ export interface PullRequest {
   authorId: string;
   /** The author's user name. */
   author: string;
+  /** The author's e-mail, for the squash commit. */
+  authorEmail: string;
   taskKey: string | null;
   mergeSha: string | null;
   createdAt: string;

@@ -8,6 +8,7 @@ import type { Project, ProjectService } from '../projects/service.js';
 import { GATE_REASON_CODES } from './gate.js';
 import { type CheckRun, PULL_STATES, type PullRequest, REVIEW_VERDICTS, type Review } from './model.js';
 import type { PullRequestDetail, PullService } from './service.js';
+import { pullBodySchema, pullTitleSchema } from './text.js';
 
 /** Titles, bodies and review texts fit well below this; anything bigger is refused with 413. */
 const TEXT_BODY_LIMIT = 131_072;
@@ -156,8 +157,8 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
         params: projectParams,
         body: z.strictObject({
           head: z.string().min(1).max(255),
-          title: z.string().trim().min(1).max(256),
-          body: z.string().max(65_536).optional(),
+          title: pullTitleSchema,
+          body: pullBodySchema.optional(),
           draft: z.boolean().optional(),
           base: z.string().min(1).max(255).optional(),
         }),
@@ -235,6 +236,25 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
       return pulls.mergeability(project, request.params.number);
+    },
+  );
+
+  app.patch(
+    '/api/projects/:project/pulls/:number',
+    {
+      config: { permission: 'pr.open', projectScoped: true },
+      bodyLimit: TEXT_BODY_LIMIT,
+      schema: {
+        summary:
+          'Edit the title and/or body (the author or a maintainer; not once merged); the title is the squash commit message, and the checks run again',
+        params: pullParams,
+        body: z.strictObject({ title: pullTitleSchema.optional(), body: pullBodySchema.optional() }),
+        response: { 200: pullSchema },
+      },
+    },
+    async (request) => {
+      const { actor, project } = await scope(request, request.params.project, 'pr.open');
+      return presentPull(await pulls.edit(project, actor, request.params.number, request.body));
     },
   );
 

@@ -1,5 +1,6 @@
 // Pull requests: open, push updates, checks per sha, reviews, the merge gate and a crash-safe squash merge.
 
+import { createHash } from 'node:crypto';
 import { assertNever, checkRefFormat } from '@trunkflow/core';
 import { isAncestor } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
@@ -21,9 +22,12 @@ import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../auth/
 import type { AuthService } from '../auth/service.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
-import { type GateFacts, type GateReason, type GateVerdict, mergeGate } from './gate.js';
+import { type GateFacts, type GatePusher, type GateReason, type GateVerdict, mergeGate } from './gate.js';
 import {
   branchSha,
+  coAuthorsOf,
+  commitAuthors,
+  commitsBetween,
   commitTree,
   compareAndSwapRef,
   deleteRefIfAt,
@@ -31,7 +35,6 @@ import {
   mergeTrees,
   squashMessage,
   TRUNKFLOW_COMMITTER,
-  userIdentity,
   ZERO_SHA,
 } from './merge.js';
 import {
@@ -45,8 +48,9 @@ import {
 } from './model.js';
 import { KeyedMutex } from './mutex.js';
 import { type RuleRunner, RulesTimeoutError } from './rule-runner.js';
-import type { PullStore, RankedReview } from './store.js';
+import type { BranchPush, PullStore, RankedReview } from './store.js';
 import { SqlPullStore } from './store-sql.js';
+import { messageTextProblem } from './text.js';
 
 /** How often a merge re-evaluates against a trunk that moved under it before giving up. */
 export const MAX_MERGE_ATTEMPTS = 5;
@@ -60,6 +64,12 @@ export interface OpenPullRequest {
   body?: string;
   draft?: boolean;
   base?: string;
+}
+
+/** A PR edit: either field, or both. */
+export interface EditPullRequest {
+  title?: string;
+  body?: string;
 }
 
 export interface NewReviewInput {
@@ -106,6 +116,42 @@ export interface ReconcileReport {
   mergesAbandoned: number;
   synchronized: number;
   closed: number;
+}
+
+/** A title or body git could not store is refused here too, for callers other than the HTTP routes. */
+function checkText(field: 'title' | 'body', text: string): void {
+  const problem = messageTextProblem(text);
+  if (problem !== null) throw new ValidationError(`the ${field} ${problem}`);
+}
+
+/** The PR text a check run judged: an edit of title or body needs a new run at the same sha. */
+function textKey(pull: PullRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify([pull.title, pull.body]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * Who pushed to the PR: every recorded push to its branch made while it was open, and any earlier
+ * push that left the branch at one of the PR's commits. The head's pusher is the latest push that
+ * left the branch at the head sha.
+ */
+export function pullPushers(
+  pull: Pick<PullRequest, 'createdAt' | 'headSha'>,
+  pushes: readonly BranchPush[],
+  commits: ReadonlySet<string>,
+): { pushers: GatePusher[]; headPusher: string | null } {
+  const byUser = new Map<string, GatePusher>();
+  let headPusher: string | null = null;
+  for (const push of pushes) {
+    const inPull = push.createdAt >= pull.createdAt || commits.has(push.afterSha);
+    if (!inPull || push.afterSha === ZERO_SHA) continue;
+    byUser.delete(push.pusher);
+    byUser.set(push.pusher, { name: push.pusher, lastSha: push.afterSha });
+    if (push.afterSha === pull.headSha) headPusher = push.pusher;
+  }
+  return { pushers: [...byUser.values()], headPusher };
 }
 
 function summarise(run: CheckRun): ChecksSummary {
@@ -218,6 +264,8 @@ export class PullService {
       );
     }
     if (title === '') throw new ValidationError('title is empty: give the pull request a Conventional Commit title');
+    checkText('title', title);
+    if (input.body !== undefined) checkText('body', input.body);
 
     const repo = this.repositories.pathOf(project.name);
     const headSha = await branchSha(repo, head);
@@ -302,7 +350,7 @@ export class PullService {
 
   /** Runs the checks of the PR's head sha once; later calls return the stored run. Never throws. */
   private ensureChecks(project: Project, pull: PullRequest): Promise<CheckRun | null> {
-    const key = `${pull.id}:${pull.headSha}`;
+    const key = `${pull.id}:${pull.headSha}:${textKey(pull)}`;
     const inFlight = this.running.get(key);
     if (inFlight) return inFlight;
     const work = this.computeChecks(project, pull).finally(() => this.running.delete(key));
@@ -332,7 +380,13 @@ export class PullService {
         trunk: project.trunk,
         sha,
         now,
-        pr: { title: pull.title, body: pull.body, head: pull.head, authorName: pull.author, openedAt: pull.createdAt },
+        pr: {
+          title: pull.title,
+          body: pull.body,
+          head: pull.head,
+          author: { name: pull.author, email: pull.authorEmail },
+          openedAt: pull.createdAt,
+        },
         authorPullRequests: others.map((other) => ({
           ref: `#${other.number}`,
           openedAt: other.createdAt,
@@ -343,6 +397,9 @@ export class PullService {
       });
       const run: CheckRun = { sha, ...outcome, createdAt: now.toISOString() };
       const inserted = await this.store.transaction(async (store, trx) => {
+        // An edit while the rules ran: these findings judged the old text, so they are not kept.
+        const now = await store.byId(pull.id);
+        if (now === null || textKey(now) !== textKey(pull)) return false;
         const fresh = await store.insertCheckRun({ id: this.ids.next(), pullRequestId: pull.id, ...run });
         if (fresh) {
           await this.events.append(trx, {
@@ -439,7 +496,17 @@ export class PullService {
     repo: string,
     trunkSha: string | null,
   ): Promise<{ verdict: GateVerdict; tree: string | null }> {
-    const [reviews, run] = await Promise.all([this.store.reviews(pull.id, project.id), this.currentRun(pull)]);
+    const [reviews, run, pushes] = await Promise.all([
+      this.store.reviews(pull.id, project.id),
+      this.currentRun(pull),
+      this.store.branchPushes(project.id, pull.head),
+    ]);
+    // Only an open PR's pushers matter (and a merged PR's head may be gone from the repository).
+    const commits =
+      pull.state === 'open' && trunkSha !== null
+        ? await commitsBetween(repo, trunkSha, pull.headSha)
+        : new Set<string>();
+    const { pushers, headPusher } = pullPushers(pull, pushes, commits);
     let tree: string | null = null;
     let conflicts: string[] = [];
     if (pull.state === 'open') {
@@ -453,12 +520,17 @@ export class PullService {
       conflicts = merged.conflicts;
     }
     const facts: GateFacts = {
+      project: project.name,
       number: pull.number,
       state: pull.state,
       draft: pull.draft,
       authorId: pull.authorId,
       headSha: pull.headSha,
       trunk: project.trunk,
+      title: pull.title,
+      body: pull.body,
+      pushers,
+      headPusher,
       checks: run ? summarise(run) : null,
       reviews: reviews.map((review: RankedReview) => ({
         reviewerId: review.reviewerId,
@@ -498,11 +570,13 @@ export class PullService {
 
       // 2. The squash commit, on top of the trunk just read.
       const at = this.clock.now();
+      const author = { name: pull.author, email: pull.authorEmail };
+      const coAuthors = coAuthorsOf(author, await commitAuthors(repo, trunkSha, pull.headSha));
       const commit = await commitTree(repo, {
         tree,
         parent: trunkSha,
-        message: squashMessage(pull.title, pull.number, pull.body),
-        author: userIdentity(pull.author),
+        message: squashMessage(pull.title, pull.number, pull.body, coAuthors),
+        author,
         committer: TRUNKFLOW_COMMITTER,
         at,
       });
@@ -770,6 +844,55 @@ export class PullService {
       });
     });
     return this.get(project, number);
+  }
+
+  /**
+   * Changes the title and/or body (the author or a maintainer; not once merged). The title is the
+   * squash commit's subject and the rules read both, so the head's checks run again.
+   */
+  async edit(project: Project, actor: Actor, number: number, input: EditPullRequest): Promise<PullRequest> {
+    const pull = await this.get(project, number);
+    this.requireAuthorOrMaintainer(project, actor, pull, 'edit');
+    if (pull.state === 'merged') {
+      throw new ConflictError(
+        `pull request #${number} is already merged: its title and body are on trunk as the commit message`,
+      );
+    }
+    if (input.title === undefined && input.body === undefined) {
+      throw new ValidationError('nothing to change: give a title, a body or both');
+    }
+    const title = input.title?.trim() ?? pull.title;
+    if (title === '') throw new ValidationError('title is empty: give the pull request a Conventional Commit title');
+    checkText('title', title);
+    const body = input.body ?? pull.body;
+    checkText('body', body);
+    if (title === pull.title && body === pull.body) return pull;
+    const now = this.clock.now().toISOString();
+    await this.store.transaction(async (store, trx) => {
+      if (await store.mergeAttempt(pull.id)) {
+        throw new ConflictError(`pull request #${number} is being merged right now: its title and body cannot change`);
+      }
+      if (!(await store.setText(pull.id, { title, body }, now))) {
+        throw new ConflictError(
+          `pull request #${number} was merged meanwhile: its title and body can no longer change`,
+        );
+      }
+      const current = (await store.byId(pull.id))?.headSha ?? pull.headSha;
+      await store.deleteCheckRun(pull.id, current);
+      await this.events.append(trx, {
+        type: 'pull_request.edited',
+        projectId: project.id,
+        actor: actor.name,
+        payload: {
+          number,
+          changes: [...(title !== pull.title ? ['title'] : []), ...(body !== pull.body ? ['body'] : [])],
+          title,
+        },
+      });
+    });
+    const edited = await this.get(project, number);
+    if (edited.state === 'open') await this.ensureChecks(project, edited);
+    return edited;
   }
 
   // ---- pushes and reconciliation ------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The pull request store over Kysely, the same SQL on SQLite and PostgreSQL.
 import type { Finding } from '@trunkflow/core';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type {
   CheckRunsTable,
   Database,
@@ -9,6 +9,7 @@ import type {
   ReviewsTable,
 } from '../../platform/db/schema.js';
 import { isRole, type Role, roleIn } from '../auth/roles.js';
+import { defaultEmail } from '../auth/service.js';
 import { type Project, toProject } from '../projects/service.js';
 import {
   type CheckRun,
@@ -18,9 +19,17 @@ import {
   parseVerdict,
   type Review,
 } from './model.js';
-import type { MergeAttempt, NewCheckRun, NewPullRequest, NewReview, PullStore, RankedReview } from './store.js';
+import type {
+  BranchPush,
+  MergeAttempt,
+  NewCheckRun,
+  NewPullRequest,
+  NewReview,
+  PullStore,
+  RankedReview,
+} from './store.js';
 
-type PullRow = Selectable<PullRequestsTable> & { author_name: string };
+type PullRow = Selectable<PullRequestsTable> & { author_name: string; author_email: string | null };
 
 function toPull(row: PullRow): PullRequest {
   return {
@@ -36,6 +45,7 @@ function toPull(row: PullRow): PullRequest {
     base: row.base_branch,
     authorId: row.author_id,
     author: row.author_name,
+    authorEmail: row.author_email ?? defaultEmail(row.author_name),
     taskKey: row.task_key,
     mergeSha: row.merge_sha,
     createdAt: row.created_at,
@@ -95,7 +105,7 @@ export class SqlPullStore implements PullStore {
       .selectFrom('pull_requests')
       .innerJoin('users', 'users.id', 'pull_requests.author_id')
       .selectAll('pull_requests')
-      .select('users.name as author_name');
+      .select(['users.name as author_name', 'users.email as author_email']);
   }
 
   async project(id: string): Promise<Project | null> {
@@ -356,6 +366,58 @@ export class SqlPullStore implements PullStore {
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
+  async setText(id: string, text: { title: string; body: string }, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pull_requests')
+      .set({ title: text.title, body: text.body, updated_at: now })
+      .where('id', '=', id)
+      .where('state', '!=', 'merged')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async deleteCheckRun(pullRequestId: string, sha: string): Promise<void> {
+    await this.db
+      .deleteFrom('check_runs')
+      .where('pull_request_id', '=', pullRequestId)
+      .where('sha', '=', sha)
+      .execute();
+  }
+
+  async branchPushes(projectId: string, branch: string): Promise<BranchPush[]> {
+    const ref = `refs/heads/${branch}`;
+    // A LIKE prefilter on the JSON text (its metacharacters escaped); the exact match is below.
+    const needle = `"ref":${JSON.stringify(ref)}`.replace(/[\\%_]/g, (char) => `\\${char}`);
+    const rows = await this.db
+      .selectFrom('events')
+      .select(['id', 'type', 'payload', 'created_at'])
+      .where('project_id', '=', projectId)
+      .where('type', 'in', ['push', 'push.failed'])
+      .where(sql<boolean>`payload like ${`%${needle}%`} escape '\\'`)
+      .orderBy('id')
+      .execute();
+    const pushes: (BranchPush & { key: string })[] = [];
+    for (const row of rows) {
+      const payload = JSON.parse(row.payload) as { ref?: unknown; before?: unknown; after?: unknown; pusher?: unknown };
+      if (payload.ref !== ref || typeof payload.before !== 'string' || typeof payload.after !== 'string') continue;
+      const key = `${payload.before}:${payload.after}`;
+      if (row.type === 'push.failed') {
+        const undone = pushes.findLastIndex((push) => push.key === key);
+        if (undone >= 0) pushes.splice(undone, 1);
+        continue;
+      }
+      if (typeof payload.pusher !== 'string') continue;
+      pushes.push({
+        key,
+        pusher: payload.pusher,
+        beforeSha: payload.before,
+        afterSha: payload.after,
+        createdAt: row.created_at,
+      });
+    }
+    return pushes.map(({ key: _key, ...push }) => push);
+  }
+
   async insertMergeAttempt(attempt: MergeAttempt): Promise<void> {
     await this.db
       .insertInto('merge_attempts')
@@ -386,4 +448,27 @@ export class SqlPullStore implements PullStore {
     const rows = await this.db.selectFrom('merge_attempts').selectAll().orderBy('created_at').execute();
     return rows.map(toAttempt);
   }
+}
+
+/** Open PRs whose head is one of `branches`, for the push policy (a branch with an open PR is protected). */
+export async function openPullsOnBranches(
+  db: Kysely<Database>,
+  projectId: string,
+  branches: readonly string[],
+): Promise<{ branch: string; number: number; authorId: string; author: string }[]> {
+  if (branches.length === 0) return [];
+  const rows = await db
+    .selectFrom('pull_requests')
+    .innerJoin('users', 'users.id', 'pull_requests.author_id')
+    .select(['pull_requests.head_branch', 'pull_requests.number', 'pull_requests.author_id', 'users.name'])
+    .where('pull_requests.project_id', '=', projectId)
+    .where('pull_requests.state', '=', 'open')
+    .where('pull_requests.head_branch', 'in', [...branches])
+    .execute();
+  return rows.map((row) => ({
+    branch: row.head_branch,
+    number: Number(row.number),
+    authorId: row.author_id,
+    author: row.name,
+  }));
 }

@@ -56,6 +56,14 @@ export interface MergeAttempt {
   actor: string | null;
 }
 
+/** A push to a branch that landed, from the event log, with the pusher's user name. */
+export interface BranchPush {
+  pusher: string;
+  beforeSha: string;
+  afterSha: string;
+  createdAt: string;
+}
+
 export interface PullStore {
   /**
    * Runs `work` in one transaction. The executor is the same transaction, for writers outside
@@ -103,6 +111,18 @@ export interface PullStore {
   latestCheckRun(pullRequestId: string): Promise<CheckRun | null>;
   /** Inserts unless a run exists for that PR and sha; true when this call inserted it. */
   insertCheckRun(run: NewCheckRun): Promise<boolean>;
+
+  /** Sets title and body unless the PR is merged (its commit message is on trunk); false then. */
+  setText(id: string, text: { title: string; body: string }, now: string): Promise<boolean>;
+  /** Forgets the check run of a sha, so an edited title or body is checked again. */
+  deleteCheckRun(pullRequestId: string, sha: string): Promise<void>;
+
+  /**
+   * Every push to a branch of the project that the event log holds, oldest first, minus those a
+   * `push.failed` undid. The `push` event is written before git moves the ref, so a push is here
+   * by the time its pusher could ask for a merge.
+   */
+  branchPushes(projectId: string, branch: string): Promise<BranchPush[]>;
 
   insertMergeAttempt(attempt: MergeAttempt): Promise<void>;
   mergeAttempt(pullRequestId: string): Promise<MergeAttempt | null>;

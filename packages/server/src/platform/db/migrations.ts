@@ -181,6 +181,20 @@ const pendingPushes: Migration = {
   },
 };
 
+/**
+ * Users get an e-mail (the squash commit's author and Co-authored-by trailers use it); existing
+ * users get the documented default `<name>@trunkflow.local`.
+ */
+const userEmail: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('users').addColumn('email', 'text').execute();
+    await sql`update users set email = name || '@trunkflow.local' where email is null`.execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('users').dropColumn('email').execute();
+  },
+};
+
 /** Migrations in order; names are stable because they are recorded in the database. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -189,6 +203,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0001-initial': initial(dialect),
         '0002-pull-request-gate': pullRequestGate,
         '0003-pending-pushes': pendingPushes,
+        '0004-user-email': userEmail,
       };
     },
   };

@@ -10,6 +10,8 @@ export interface UsersTable {
   /** Role in every project unless a membership overrides it. */
   role: string;
   created_at: string;
+  /** Null only between migration 0003's column add and its backfill. */
+  email: string | null;
 }
 
 export interface TokensTable {
