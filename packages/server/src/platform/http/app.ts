@@ -109,6 +109,20 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { maxParamLength: 500 },
+    // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get the same
+    // envelope as every other error.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') {
+        return sendError(
+          reply,
+          400,
+          'bad_request',
+          `the URL ${JSON.stringify(request.url)} is not valid percent-encoding: encode each byte outside letters, digits and "-._~" as %XX (e.g. %25 for "%")`,
+        );
+      }
+      request.log.error({ err: error }, 'request failed before routing');
+      return sendError(reply, 500, 'internal', 'internal error; the server log has the details');
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
