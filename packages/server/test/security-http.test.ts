@@ -103,4 +103,33 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
     controller.abort();
     expect((await server.api('GET', `/api/events?after=${last}`)).status).toBe(200);
   });
+
+  it('sends the usual security headers on JSON answers, errors, git and event streams', async () => {
+    const controller = new AbortController();
+    const answers = [
+      await fetch(`${server.url}/api/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      await fetch(`${server.url}/api/projects`),
+      await fetch(`${server.url}/no/such/route`),
+      await fetch(
+        `${authedGitUrl(server.url, 'shop', ADMIN_TOKEN).replace(/\/\/[^@]+@/, '//')}/info/refs?service=git-upload-pack`,
+        {
+          headers: { authorization: `Basic ${Buffer.from(`git:${ADMIN_TOKEN}`).toString('base64')}` },
+        },
+      ),
+      await fetch(`${server.url}/api/events/stream`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        signal: controller.signal,
+      }),
+    ];
+    controller.abort();
+    for (const answer of answers.slice(0, -1)) await answer.arrayBuffer();
+    expect(answers.map((answer) => answer.status)).toEqual([200, 401, 404, 200, 200]);
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options'), answer.url).toBe('nosniff');
+      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(answer.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+      expect(answer.headers.get('x-powered-by')).toBeNull();
+    }
+  });
 });

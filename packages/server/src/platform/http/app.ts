@@ -1,6 +1,7 @@
 // The Fastify instance: zod route contracts, OpenAPI, bearer auth, and one error mapping for every route.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
@@ -127,6 +128,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', null);
+
+  // The usual security headers (nosniff, frame-ancestors, referrer policy, CSP …) on every answer,
+  // including hijacked ones (git, event streams): helmet sets them on the raw response in onRequest.
+  await app.register(helmet, { global: true });
 
   await app.register(swagger, {
     openapi: {
