@@ -1,9 +1,10 @@
 // Security at the HTTP boundary, against a real `trunkflow serve` child process: memory, connections, tokens.
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { testDatabases } from '@trunkflow/server/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer, TempDirs } from './helpers/server.js';
+import { gitWithToken, type RunningServer, startServer, TempDirs } from './helpers/server.js';
 
 const ADMIN_TOKEN = 'security-admin-token-0123456789';
 const MB = 1024 * 1024;
@@ -75,10 +76,10 @@ async function postLargeBody(port: number, path: string, headers: Record<string,
 }
 
 describe.each(testDatabases())('the HTTP boundary of a real server on $name', (kind) => {
-  async function serve(): Promise<RunningServer> {
+  async function serve(dataDir = dirs.make('security-data')): Promise<RunningServer> {
     const database = kind.name === 'postgres' ? await kind.open({ migrate: false }) : null;
     const env = { TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN, ...(database?.url ? { DATABASE_URL: database.url } : {}) };
-    const server = await startServer({ dataDir: dirs.make('security-data'), env });
+    const server = await startServer({ dataDir, env });
     servers.push(server);
     return server;
   }
@@ -119,5 +120,56 @@ describe.each(testDatabases())('the HTTP boundary of a real server on $name', (k
     expect(wrong.response).toMatch(/^HTTP\/1\.1 401 /);
     expect(wrong.closedByServer).toBe(true);
     expect(rssBytes(pid) - before).toBeLessThan(50 * MB);
+  });
+
+  it('keeps the database and the repositories owner-only (0600 files, 0700 folders) under umask 022', async () => {
+    const previous = process.umask(0o022);
+    const dataDir = join(dirs.make('modes'), 'nested', '.trunkflow');
+    let server: RunningServer;
+    try {
+      server = await serve(dataDir);
+    } finally {
+      process.umask(previous);
+    }
+    const created = await fetch(`${server.url}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shop' }),
+    });
+    expect(created.status).toBe(201);
+    const work = dirs.make('modes-work');
+    const home = dirs.make('modes-home');
+    const git = (...args: string[]) =>
+      gitWithToken({ home, token: ADMIN_TOKEN, cwd: work, args, author: { name: 'Ann', email: 'ann@example.com' } });
+    await git('init', '-q', '-b', 'main');
+    writeFileSync(join(work, 'README.md'), '# shop\n');
+    await git('add', '.');
+    await git('commit', '-qm', 'chore: initial commit');
+    await git('push', '-q', `${server.url}/git/shop.git`, 'HEAD:main');
+
+    // Owner-only: no bit for group or others, on every folder and file (git's sample hooks stay executable).
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const othersBits = (path: string) => statSync(path).mode & 0o077;
+    expect(modeOf(dataDir)).toBe('700');
+    expect(modeOf(join(dataDir, 'repos'))).toBe('700');
+    const repo = join(dataDir, 'repos', 'shop.git');
+    expect(modeOf(repo)).toBe('700');
+    const entries = readdirSync(repo, { recursive: true, withFileTypes: true });
+    // Everything git wrote, including the pushed objects and refs.
+    expect(entries.some((entry) => entry.parentPath.includes(join(repo, 'objects', '')) && entry.isFile())).toBe(true);
+    for (const entry of entries) {
+      const path = join(entry.parentPath, entry.name);
+      if (lstatSync(path).isSymbolicLink()) continue;
+      expect(othersBits(path), `${path} is ${modeOf(path)}`).toBe(0);
+      if (entry.isDirectory()) expect(modeOf(path), path).toBe('700');
+    }
+    expect(modeOf(join(repo, 'config'))).toBe('600');
+    expect(modeOf(join(repo, 'HEAD'))).toBe('600');
+    if (kind.name === 'sqlite') {
+      const files = readdirSync(dataDir).filter((name) => name.startsWith('trunkflow.sqlite'));
+      expect(files).toContain('trunkflow.sqlite');
+      expect(files).toContain('trunkflow.sqlite-wal');
+      for (const name of files) expect(modeOf(join(dataDir, name)), name).toBe('600');
+    }
   });
 });
