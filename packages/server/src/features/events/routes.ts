@@ -1,8 +1,10 @@
 // The event log over HTTP: a page of events, and a server-sent-events stream that resumes by Last-Event-ID.
 import { z } from 'zod';
+import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventLog } from '../../platform/events/event-log.js';
 import type { App } from '../../platform/http/app.js';
+import { nonNegativeIntegerParam, positiveIntegerParam } from '../../platform/http/numbers.js';
 import type { ProjectService } from '../projects/service.js';
 
 const eventSchema = z.object({
@@ -19,6 +21,20 @@ function sse(event: DomainEvent): string {
 }
 
 export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, projects: ProjectService): void {
+  /**
+   * An id past the end is not an id this server sent: a log that was reset, or another server.
+   * Resuming from it would silently skip every event up to it, so it is refused.
+   */
+  const refuseBeyondLast = async (after: number | undefined, name: string) => {
+    if (after === undefined || after === 0) return;
+    const last = await log.lastId();
+    if (after > last) {
+      throw new ValidationError(
+        `${name} ${after} is beyond the last event (${last}): resume from an id this server sent, or leave it out to start from now`,
+        { after, lastEventId: last },
+      );
+    }
+  };
   const projectIdOf = async (name: string | undefined) =>
     name === undefined ? undefined : (await projects.get(name)).id;
 
@@ -29,15 +45,16 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
       schema: {
         summary: 'Read the event log in order, after an id',
         querystring: z.object({
-          after: z.coerce.number().int().min(0).default(0),
+          after: nonNegativeIntegerParam.default(0),
           project: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          limit: positiveIntegerParam.pipe(z.number().max(1000)).default(100),
         }),
         response: { 200: z.object({ events: z.array(eventSchema) }) },
       },
     },
     async (request) => {
       const projectId = await projectIdOf(request.query.project);
+      await refuseBeyondLast(request.query.after, '?after=');
       return { events: await log.listAfter(request.query.after, { projectId, limit: request.query.limit }) };
     },
   );
@@ -48,13 +65,14 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
       config: { permission: 'events.read' },
       schema: {
         summary: 'Server-sent events; send Last-Event-ID (or ?after=) to resume without a gap',
-        querystring: z.object({ project: z.string().optional(), after: z.coerce.number().int().min(0).optional() }),
-        headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }).passthrough(),
+        querystring: z.object({ project: z.string().optional(), after: nonNegativeIntegerParam.optional() }),
+        headers: z.object({ 'last-event-id': nonNegativeIntegerParam.optional() }).passthrough(),
       },
     },
     async (request, reply) => {
       const projectId = await projectIdOf(request.query.project);
       const resumeFrom = request.headers['last-event-id'] ?? request.query.after;
+      await refuseBeyondLast(resumeFrom, request.headers['last-event-id'] === undefined ? '?after=' : 'Last-Event-ID');
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

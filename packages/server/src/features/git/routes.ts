@@ -1,13 +1,13 @@
 // Smart-HTTP git routes (/git/<project>.git/…) and the internal endpoint the pre-receive hook calls.
 
 import { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { HTTP_STATUS, TrunkflowError, UnauthenticatedError } from '../../platform/errors.js';
+import { HTTP_STATUS, TrunkflowError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import { type App, credentialsOf } from '../../platform/http/app.js';
 import type { Actor } from '../auth/roles.js';
 import { HOOK_CRASH_TEXT_LIMIT } from './pre-receive-hook.js';
-import type { GitHostingService } from './service.js';
+import type { AuthorizedGitRequest, GitHostingService } from './service.js';
 
 const GIT_CONTENT_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];
 
@@ -19,6 +19,19 @@ function isLocal(remote: string | undefined, local: string | undefined): boolean
     remote === '::ffff:127.0.0.1' ||
     (remote !== undefined && remote === local)
   );
+}
+
+/** The media type alone, lower-cased: `application/x-git-receive-pack-request; charset=…` counts. */
+function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+}
+
+function decodePath(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    throw new ValidationError(`the git path "${rawPath}" is not valid percent-encoding: use /git/<project>.git`);
+  }
 }
 
 function refuse(reply: FastifyReply, status: number, message: string) {
@@ -34,28 +47,40 @@ export function registerGitRoutes(
 ): void {
   app.addContentTypeParser(GIT_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
 
+  // Set in onRequest, before Fastify reads a byte of the body; read by the handler.
+  const targets = new WeakMap<FastifyRequest, AuthorizedGitRequest>();
+
   app.route({
     method: ['GET', 'POST'],
     url: '/git/*',
     config: { permission: 'public' },
-    bodyLimit: 1024 * 1024 * 1024,
+    // Git bodies reach the handler as a stream (the parser above) and are never buffered, so this
+    // limit only bounds a body some other content type would make Fastify parse; onRequest refuses those.
+    bodyLimit: 1024,
     schema: { hide: true },
-    handler: async (request, reply) => {
+    // Authentication, authorization and the content-type check run before the body is read: an
+    // unauthenticated client cannot make the server read, let alone hold, a large body.
+    onRequest: async (request, reply) => {
       const [rawPath = '', query = ''] = (request.raw.url ?? '').slice('/git/'.length).split('?', 2);
-      let target: Awaited<ReturnType<GitHostingService['authorize']>>;
       try {
+        const path = decodePath(rawPath);
         const token = credentialsOf(request);
-        git.parsePath(decodeURIComponent(rawPath));
+        git.parsePath(path);
         if (token === null)
           throw new UnauthenticatedError('authentication required: use your Trunkflow token as the password');
-        target = await git.authorize(decodeURIComponent(rawPath), query, await authenticate(token));
+        targets.set(request, await git.authorize(path, query, await authenticate(token)));
       } catch (error) {
         if (!(error instanceof TrunkflowError)) throw error;
         return refuse(reply, HTTP_STATUS[error.code], error.message);
       }
-      if (request.method === 'POST' && !(request.body instanceof Readable)) {
+      if (request.method === 'POST' && !GIT_CONTENT_TYPES.includes(mediaTypeOf(request))) {
         return refuse(reply, 415, `send git's own content type (${GIT_CONTENT_TYPES.join(' or ')}): use a git client`);
       }
+    },
+    handler: async (request, reply) => {
+      const target = targets.get(request);
+      if (target === undefined) throw new Error('git request reached its handler without authorization');
+      const query = (request.raw.url ?? '').split('?', 2)[1] ?? '';
       reply.hijack();
       try {
         await git.serve(target, {

@@ -3,6 +3,7 @@ import { assertNever } from '@trunkflow/core';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
+import { positiveIntegerParam } from '../../platform/http/numbers.js';
 import type { Actor, Permission } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { GATE_REASON_CODES } from './gate.js';
@@ -83,7 +84,7 @@ const mergeabilitySchema = z.object({
 });
 
 const projectParams = z.object({ project: z.string() });
-const pullParams = z.object({ project: z.string(), number: z.coerce.number().int().positive() });
+const pullParams = z.object({ project: z.string(), number: positiveIntegerParam });
 /** Action routes take no fields; an empty JSON object or no body at all. */
 const noFields = z.strictObject({}).nullish();
 

@@ -1,5 +1,5 @@
 // Opens the database: embedded SQLite (WAL) by default, PostgreSQL when DATABASE_URL is set.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -25,7 +25,7 @@ export interface DatabaseHandle {
 export interface DatabaseOptions {
   /** postgres://… to use PostgreSQL; absent for SQLite. */
   databaseUrl?: string;
-  /** Folder of the SQLite file. */
+  /** The data folder (the SQLite file's, and the repositories'); created or tightened to 0700. */
   dataDir: string;
   /**
    * Told when PostgreSQL drops a connection (a restart, a failover, an idle timeout). The pool
@@ -122,6 +122,8 @@ async function listenWithReconnect(
 }
 
 export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  // First thing at start on either database: repositories and hooks live in the data folder too.
+  ownerOnlyFolder(options.dataDir);
   if (options.databaseUrl) {
     const onConnectionError = options.onConnectionError ?? (() => {});
     const pool = new pg.Pool({
@@ -140,8 +142,8 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       listenWithReconnect(url, channel, onNotify, (error) => onConnectionError(error, 'listener'));
     return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy(), listen };
   }
-  mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, 'trunkflow.sqlite');
+  ownerOnlyDatabaseFile(file);
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -149,6 +151,23 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy(), listen: null };
+}
+
+/** The data folder holds the repositories (and on SQLite every token hash): 0700, even if it existed. */
+function ownerOnlyFolder(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+}
+
+/**
+ * The SQLite file is made 0600 before SQLite opens it, because SQLite gives its -wal and -shm
+ * files the mode of the database file. Files from an older start are tightened too.
+ */
+function ownerOnlyDatabaseFile(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
 }
 
 /** Brings the schema up to date; safe on every start, and from replicas starting together (Kysely locks). */

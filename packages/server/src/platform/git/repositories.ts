@@ -1,5 +1,5 @@
 // Where hosted bare repositories live, and creating them. Names are validated before any path is built.
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { runGit } from '@trunkflow/git';
 import { ValidationError } from '../errors.js';
@@ -44,8 +44,13 @@ export class Repositories {
   /** Creates an empty bare repository whose HEAD names the trunk. */
   async create(project: string, trunk: string): Promise<string> {
     const path = this.pathOf(project);
-    await mkdir(this.root, { recursive: true });
-    await runGit(['init', '--bare', '--quiet', `--initial-branch=${trunk}`, path], { cwd: this.root });
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await chmod(this.root, 0o700);
+    // --shared=0600: git gives every file and folder it writes in the repository owner-only modes,
+    // whatever the server's umask.
+    await runGit(['init', '--bare', '--quiet', '--shared=0600', `--initial-branch=${trunk}`, path], {
+      cwd: this.root,
+    });
     await runGit(['config', 'http.receivepack', 'true'], { cwd: path });
     // Pushes are checked by Trunkflow before refs move; reflogs keep a record of every move.
     await runGit(['config', 'core.logAllRefUpdates', 'always'], { cwd: path });

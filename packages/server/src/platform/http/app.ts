@@ -1,4 +1,7 @@
 // The Fastify instance: zod route contracts, OpenAPI, bearer auth, and one error mapping for every route.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
@@ -68,6 +71,30 @@ export function requirePermission(actor: Actor, permission: Permission, projectI
   }
 }
 
+/** A request that announced a body Node has not received in full yet. */
+function hasUnreadBody(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  const announced = raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return announced && !raw.complete;
+}
+
+/** How long a refused connection stays half-open so the client can read the refusal; nginx lingers too. */
+const LINGER_MS = 1000;
+
+/**
+ * Node ends a `connection: close` response with socket.destroySoon(): it keeps reading (and discarding)
+ * the body until the FIN is out, then closes with body bytes unread, and the kernel's reset can
+ * wipe the response before the client reads it. Instead: send the FIN, stop reading, and close
+ * after a short linger. The client sees the refusal; the server reads no more of the body.
+ */
+function closeWithoutReading(socket: Socket): void {
+  socket.destroySoon = () => {
+    if (socket.writable) socket.end();
+    socket.pause();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
 function sendError(
   reply: FastifyReply,
   status: number,
@@ -83,10 +110,28 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { maxParamLength: 500 },
+    // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get the same
+    // envelope as every other error.
+    frameworkErrors: (error, request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL') {
+        return sendError(
+          reply,
+          400,
+          'bad_request',
+          `the URL ${JSON.stringify(request.url)} is not valid percent-encoding: encode each byte outside letters, digits and "-._~" as %XX (e.g. %25 for "%")`,
+        );
+      }
+      request.log.error({ err: error }, 'request failed before routing');
+      return sendError(reply, 500, 'internal', 'internal error; the server log has the details');
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', null);
+
+  // The usual security headers (nosniff, frame-ancestors, referrer policy, CSP …) on every answer,
+  // including hijacked ones (git, event streams): helmet sets them on the raw response in onRequest.
+  await app.register(helmet, { global: true });
 
   await app.register(swagger, {
     openapi: {
@@ -110,6 +155,16 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
     if (token === null) throw new UnauthenticatedError();
     request.actor = await options.authenticate(token);
     if (!request.routeOptions.config?.projectScoped) requirePermission(request.actor, permission, null);
+  });
+
+  // A refusal sent before the body was read (401 from onRequest, 413, 415) closes the connection:
+  // keeping it alive would make Node read and discard the rest of the body, however large or slow.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && hasUnreadBody(request.raw)) {
+      reply.header('connection', 'close');
+      closeWithoutReading(request.raw.socket);
+    }
+    return payload;
   });
 
   app.setErrorHandler((error, request, reply) => {

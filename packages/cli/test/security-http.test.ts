@@ -1,0 +1,175 @@
+// Security at the HTTP boundary, against a real `trunkflow serve` child process: memory, connections, tokens.
+import { lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { testDatabases } from '@trunkflow/server/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { gitWithToken, type RunningServer, startServer, TempDirs } from './helpers/server.js';
+
+const ADMIN_TOKEN = 'security-admin-token-0123456789';
+const MB = 1024 * 1024;
+
+const dirs = new TempDirs();
+const servers: RunningServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.stop('SIGKILL');
+});
+afterAll(() => dirs.removeAll());
+
+/** The resident set size of a process, from the kernel's own accounting. */
+function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmRSS:'));
+  const kilobytes = Number(line?.split(/\s+/)[1]);
+  if (!Number.isFinite(kilobytes)) throw new Error(`no VmRSS for process ${pid}`);
+  return kilobytes * 1024;
+}
+
+/** The body, produced as it is sent: the test itself never holds 100 MB. */
+function* chunksOf(total: number, size = 64 * 1024): Generator<Buffer> {
+  const chunk = Buffer.alloc(size, 'a');
+  for (let sent = 0; sent < total; sent += size) yield sent + size <= total ? chunk : chunk.subarray(0, total - sent);
+}
+
+interface RawAnswer {
+  /** Everything the server sent back. */
+  response: string;
+  /** Bytes of body the socket accepted before it closed. */
+  written: number;
+  /** Whether the server closed the connection (rather than the test giving up waiting). */
+  closedByServer: boolean;
+}
+
+/** A POST over a plain socket, so the server's answer is seen while the body is still being sent. */
+async function postLargeBody(port: number, path: string, headers: Record<string, string>, total: number) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let response = '';
+  let closed = false;
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    response += chunk;
+  });
+  // EPIPE or ECONNRESET once the server hangs up is the expected end, not a failure.
+  socket.on('error', () => {});
+  const ended = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      closed = true;
+      resolve();
+    }),
+  );
+  const head = Object.entries({ host: `127.0.0.1:${port}`, 'content-length': String(total), ...headers })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\n`);
+  let written = 0;
+  for (const chunk of chunksOf(total)) {
+    if (closed) break;
+    if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), ended]);
+    if (!closed) written += chunk.length;
+  }
+  // Bounded: a server that keeps the connection open is a failure, not a hang.
+  const giveUp = setTimeout(() => socket.destroy(), 10_000);
+  await ended;
+  clearTimeout(giveUp);
+  return { response, written, closedByServer: closed && response.length > 0 } satisfies RawAnswer;
+}
+
+describe.each(testDatabases())('the HTTP boundary of a real server on $name', (kind) => {
+  async function serve(dataDir = dirs.make('security-data')): Promise<RunningServer> {
+    const database = kind.name === 'postgres' ? await kind.open({ migrate: false }) : null;
+    const env = { TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN, ...(database?.url ? { DATABASE_URL: database.url } : {}) };
+    const server = await startServer({ dataDir, env });
+    servers.push(server);
+    return server;
+  }
+
+  it('answers a 100 MB unauthenticated body with 401 before reading it, closes, and stays flat in memory', async () => {
+    const server = await serve();
+    const created = await fetch(`${server.url}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shop' }),
+    });
+    expect(created.status).toBe(201);
+    const pid = server.child.pid ?? 0;
+    const before = rssBytes(pid);
+
+    // text/plain is a type Fastify would parse in full; git's own type would be streamed to git.
+    for (const [path, type] of [
+      ['/git/shop.git/git-receive-pack', 'text/plain'],
+      ['/git/shop.git/git-receive-pack', 'application/x-git-receive-pack-request'],
+      ['/api/projects', 'application/json'],
+    ] as const) {
+      const answer = await postLargeBody(server.port, path, { 'content-type': type }, 100 * MB);
+      expect(answer.response, path).toMatch(/^HTTP\/1\.1 401 /);
+      expect(answer.response.toLowerCase()).toContain('connection: close');
+      expect(answer.closedByServer, `${path}: the server kept the connection open`).toBe(true);
+      expect(answer.written, `${path}: the server read the whole body`).toBeLessThan(100 * MB);
+    }
+    const grown = rssBytes(pid) - before;
+    expect(grown, `RSS grew by ${Math.round(grown / MB)} MB`).toBeLessThan(50 * MB);
+
+    // A wrong token is refused the same way as none.
+    const wrong = await postLargeBody(
+      server.port,
+      '/git/shop.git/git-receive-pack',
+      { 'content-type': 'text/plain', authorization: 'Bearer tf_not_a_token_at_all_0123' },
+      100 * MB,
+    );
+    expect(wrong.response).toMatch(/^HTTP\/1\.1 401 /);
+    expect(wrong.closedByServer).toBe(true);
+    expect(rssBytes(pid) - before).toBeLessThan(50 * MB);
+  });
+
+  it('keeps the database and the repositories owner-only (0600 files, 0700 folders) under umask 022', async () => {
+    const previous = process.umask(0o022);
+    const dataDir = join(dirs.make('modes'), 'nested', '.trunkflow');
+    let server: RunningServer;
+    try {
+      server = await serve(dataDir);
+    } finally {
+      process.umask(previous);
+    }
+    const created = await fetch(`${server.url}/api/projects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shop' }),
+    });
+    expect(created.status).toBe(201);
+    const work = dirs.make('modes-work');
+    const home = dirs.make('modes-home');
+    const git = (...args: string[]) =>
+      gitWithToken({ home, token: ADMIN_TOKEN, cwd: work, args, author: { name: 'Ann', email: 'ann@example.com' } });
+    await git('init', '-q', '-b', 'main');
+    writeFileSync(join(work, 'README.md'), '# shop\n');
+    await git('add', '.');
+    await git('commit', '-qm', 'chore: initial commit');
+    await git('push', '-q', `${server.url}/git/shop.git`, 'HEAD:main');
+
+    // Owner-only: no bit for group or others, on every folder and file (git's sample hooks stay executable).
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const othersBits = (path: string) => statSync(path).mode & 0o077;
+    expect(modeOf(dataDir)).toBe('700');
+    expect(modeOf(join(dataDir, 'repos'))).toBe('700');
+    const repo = join(dataDir, 'repos', 'shop.git');
+    expect(modeOf(repo)).toBe('700');
+    const entries = readdirSync(repo, { recursive: true, withFileTypes: true });
+    // Everything git wrote, including the pushed objects and refs.
+    expect(entries.some((entry) => entry.parentPath.includes(join(repo, 'objects', '')) && entry.isFile())).toBe(true);
+    for (const entry of entries) {
+      const path = join(entry.parentPath, entry.name);
+      if (lstatSync(path).isSymbolicLink()) continue;
+      expect(othersBits(path), `${path} is ${modeOf(path)}`).toBe(0);
+      if (entry.isDirectory()) expect(modeOf(path), path).toBe('700');
+    }
+    expect(modeOf(join(repo, 'config'))).toBe('600');
+    expect(modeOf(join(repo, 'HEAD'))).toBe('600');
+    if (kind.name === 'sqlite') {
+      const files = readdirSync(dataDir).filter((name) => name.startsWith('trunkflow.sqlite'));
+      expect(files).toContain('trunkflow.sqlite');
+      expect(files).toContain('trunkflow.sqlite-wal');
+      for (const name of files) expect(modeOf(join(dataDir, name)), name).toBe('600');
+    }
+  });
+});

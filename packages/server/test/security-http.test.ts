@@ -1,0 +1,135 @@
+// Security findings at the HTTP boundary, through real HTTP on loopback, on SQLite and PostgreSQL.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, authedGitUrl, GitClient, startServer, type TestServer, testDatabases } from './helpers/server.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> };
+}
+
+async function getJson(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers } });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as ErrorBody };
+}
+
+describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
+  let server: TestServer;
+  let admin: GitClient;
+
+  beforeAll(async () => {
+    server = await startServer(kind);
+    expect((await server.api('POST', '/api/projects', { body: { name: 'shop' } })).status).toBe(201);
+    admin = new GitClient();
+    await admin.git('clone', '-q', authedGitUrl(server.url, 'shop', ADMIN_TOKEN), '.');
+    writeFileSync(join(admin.dir, 'README.md'), '# shop\n');
+    await admin.git('add', '.');
+    await admin.git('commit', '-qm', 'chore: initial commit');
+    await admin.git('push', '-q', 'origin', 'HEAD:main');
+    await admin.git('checkout', '-qb', 'feat/cart');
+    writeFileSync(join(admin.dir, 'cart.txt'), 'cart\n');
+    await admin.git('add', '.');
+    await admin.git('commit', '-qm', 'feat: cart');
+    await admin.git('push', '-q', 'origin', 'feat/cart');
+    const opened = await server.api('POST', '/api/projects/shop/pulls', {
+      body: { head: 'feat/cart', title: 'feat: cart' },
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+  });
+
+  afterAll(async () => {
+    admin?.remove();
+    await server?.stop();
+  });
+
+  it('answers a malformed percent-encoding in the URL with the usual error envelope', async () => {
+    const { status, body } = await getJson(`${server.url}/api/projects/%E0%A4%A`);
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('bad_request');
+    expect(body.error.message).toContain('is not valid percent-encoding');
+    expect(body.error.message).toContain('%XX');
+    expect(body.error.details).toEqual({});
+  });
+
+  it.each(['1e3', '0x10', ' 1', '1 ', '+1', '01', '1.0', '0', '-1', '99999999999999999999'])(
+    'refuses the PR number %j with 400 rather than reading it as another number',
+    async (number) => {
+      const { status, body } = await getJson(`${server.url}/api/projects/shop/pulls/${encodeURIComponent(number)}`);
+      expect(status).toBe(400);
+      expect(body.error.code).toBe('validation_failed');
+      expect(body.error.message).toMatch(/params\.number: must be a positive whole number|must be at most/);
+    },
+  );
+
+  it('reads PR #1 by its plain decimal number', async () => {
+    const response = await server.api<{ number: number }>('GET', '/api/projects/shop/pulls/1');
+    expect(response.status).toBe(200);
+    expect(response.body.number).toBe(1);
+  });
+
+  it.each(['1e3', '0x10', ' 1'])('refuses the event id %j in ?after=', async (id) => {
+    expect((await getJson(`${server.url}/api/events?after=${encodeURIComponent(id)}`)).status).toBe(400);
+    expect((await getJson(`${server.url}/api/events/stream?after=${encodeURIComponent(id)}`)).status).toBe(400);
+  });
+
+  // HTTP strips the spaces around a header value, so ` 1` reaches the server as `1` there.
+  it.each(['1e3', '0x10', '1.5'])('refuses the event id %j in Last-Event-ID', async (id) => {
+    const stream = await getJson(`${server.url}/api/events/stream`, { 'last-event-id': id });
+    expect(stream.status).toBe(400);
+    expect(stream.body.error.message).toContain('headers.last-event-id');
+  });
+
+  it('refuses a Last-Event-ID beyond the last event with 400 instead of skipping silently', async () => {
+    const { body: page } = await server.api<{ events: { id: number }[] }>('GET', '/api/events?limit=1000');
+    const last = Math.max(...page.events.map((event) => event.id));
+    const beyond = last + 1000;
+    const stream = await getJson(`${server.url}/api/events/stream`, { 'last-event-id': String(beyond) });
+    expect(stream.status).toBe(400);
+    expect(stream.headers.get('content-type')).toContain('application/json');
+    expect(stream.body.error.message).toBe(
+      `Last-Event-ID ${beyond} is beyond the last event (${last}): resume from an id this server sent, or leave it out to start from now`,
+    );
+    const listed = await getJson(`${server.url}/api/events?after=${beyond}`);
+    expect(listed.status).toBe(400);
+    expect(listed.body.error.message).toContain(`?after= ${beyond} is beyond the last event`);
+
+    // The last id itself is a valid place to resume from: nothing is missed, nothing refused.
+    const controller = new AbortController();
+    const atLast = await fetch(`${server.url}/api/events/stream`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'last-event-id': String(last) },
+      signal: controller.signal,
+    });
+    expect(atLast.status).toBe(200);
+    controller.abort();
+    expect((await server.api('GET', `/api/events?after=${last}`)).status).toBe(200);
+  });
+
+  it('sends the usual security headers on JSON answers, errors, git and event streams', async () => {
+    const controller = new AbortController();
+    const answers = [
+      await fetch(`${server.url}/api/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      await fetch(`${server.url}/api/projects`),
+      await fetch(`${server.url}/no/such/route`),
+      await fetch(
+        `${authedGitUrl(server.url, 'shop', ADMIN_TOKEN).replace(/\/\/[^@]+@/, '//')}/info/refs?service=git-upload-pack`,
+        {
+          headers: { authorization: `Basic ${Buffer.from(`git:${ADMIN_TOKEN}`).toString('base64')}` },
+        },
+      ),
+      await fetch(`${server.url}/api/events/stream`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        signal: controller.signal,
+      }),
+    ];
+    controller.abort();
+    for (const answer of answers.slice(0, -1)) await answer.arrayBuffer();
+    expect(answers.map((answer) => answer.status)).toEqual([200, 401, 404, 200, 200]);
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options'), answer.url).toBe('nosniff');
+      expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(answer.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+      expect(answer.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+});
