@@ -230,7 +230,7 @@ const WALKTHROUGH: Step[] = [
   { run: "git remote set-url origin http://dana:<dana's token>@localhost:4400/git/shop.git" },
   { run: 'git config user.name "Dana" && git config user.email dana@example.com' },
   { run: 'git switch -c feature/TF-1-export' },
-  { run: `echo "if (useFeatureFlag('example-feature')) console.log('id,total');" > export.js` },
+  { run: `echo "if (useFeatureFlag('example-flag')) console.log('id,total');" > export.js` },
   { run: 'git add export.js && git commit -m "feat: export orders as CSV (TF-1)"' },
   { run: 'git push origin HEAD' },
   { run: "printf '## User flows tested\\n\\n- [x] downloaded the orders as CSV\\n' > pr.md" },

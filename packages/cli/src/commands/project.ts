@@ -26,7 +26,7 @@ export function registerProject(program: Command, io: CliIo): void {
 
   project
     .command('create')
-    .description('Create a project with an empty hosted git repository')
+    .description('Create a project with an empty hosted git repository; you become its maintainer (needs a developer)')
     .argument('<name>', 'project name: lowercase letters, digits and "-"')
     .option('--trunk <branch>', 'trunk branch (default: main)')
     .option(

@@ -15,7 +15,8 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
 export const PERMISSIONS = {
   /** Manage users and tokens. */
   'admin.users': 'admin',
-  'project.create': 'maintainer',
+  /** Whoever creates a project becomes its maintainer (ProjectService.create). */
+  'project.create': 'developer',
   'project.read': 'viewer',
   'project.update': 'maintainer',
   'git.read': 'viewer',

@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import type { EventLog } from '../../platform/events/event-log.js';
 import { type Repositories, validateProjectName } from '../../platform/git/repositories.js';
 import type { AuditLog } from '../auth/audit.js';
-import type { Actor } from '../auth/roles.js';
+import { type Actor, roleAtLeast } from '../auth/roles.js';
 
 export interface Project {
   id: string;
@@ -77,11 +77,19 @@ export class ProjectService {
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('projects').values(row).execute();
+        // The creator maintains the project, so they can make the first push that creates trunk.
+        const creatorMaintains = roleAtLeast(actor.role, 'maintainer');
+        if (!creatorMaintains) {
+          await trx
+            .insertInto('memberships')
+            .values({ project_id: row.id, user_id: actor.userId, role: 'maintainer' })
+            .execute();
+        }
         await this.audit.write(trx, {
           actor: actor.userId,
           action: 'project.created',
           target: input.name,
-          details: { trunk },
+          details: { trunk, ...(creatorMaintains ? {} : { maintainer: actor.name }) },
         });
         await this.events.append(trx, {
           type: 'project.created',
