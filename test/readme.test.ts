@@ -198,7 +198,7 @@ const WALKTHROUGH: Step[] = [
   {
     run: 'trunkflow admin user create dana --role developer --email dana@example.com',
     capture: { "<dana's token>": TOKEN },
-    check: ({ stdout }) => expect(stdout).toMatch(/created user dana \(developer\)/),
+    check: ({ stdout }) => expect(stdout).toMatch(/created user dana <dana@example.com> \(developer\)/),
   },
   {
     run: 'trunkflow admin user create erin --role developer --email erin@example.com',
@@ -259,7 +259,7 @@ const WALKTHROUGH: Step[] = [
   {
     run: 'git log -1 --format="%an <%ae>: %s" origin/main',
     check: ({ stdout }) =>
-      expect(stdout.trim()).toBe('Dana <dana@example.com>: feat: export orders as CSV (TF-1) (#1)'),
+      expect(stdout.trim()).toBe('dana <dana@example.com>: feat: export orders as CSV (TF-1) (#1)'),
   },
 ];
 
