@@ -172,7 +172,7 @@ export function squashMessage(
   const subject = `${title.trim()} (#${number})`;
   const text = body.replace(/\r\n/g, '\n').trim();
   const trailers = coAuthors.map((person) => `Co-authored-by: ${person.name} <${person.email}>`).join('\n');
-  return [subject, text, trailers].filter((part) => part !== '').join('\n\n') + '\n';
+  return `${[subject, text, trailers].filter((part) => part !== '').join('\n\n')}\n`;
 }
 
 /**
