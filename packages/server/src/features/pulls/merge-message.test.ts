@@ -1,6 +1,6 @@
 // The squash commit's message and co-authors: pure, so tables of cases.
 import { describe, expect, it } from 'vitest';
-import { coAuthorsOf, squashMessage } from './merge.js';
+import { coAuthorsOf, parseIdentity, squashMessage } from './merge.js';
 import { pullPushers } from './service.js';
 
 const alice = { name: 'alice', email: 'alice@example.com' };
@@ -25,8 +25,27 @@ describe('squashMessage', () => {
       [bob],
       'fix: a (#3)\n\nCo-authored-by: Bob Builder <bob@example.com>\n',
     ],
+    [
+      'no second trailer for someone the body already credits',
+      'fix: a',
+      'Body.\n\nCo-authored-by: Bob <BOB@example.com>',
+      [bob, zoe],
+      'fix: a (#3)\n\nBody.\n\nCo-authored-by: Bob <BOB@example.com>\nCo-authored-by: Zoe <zoe@example.com>\n',
+    ],
   ])('%s', (_name, title, body, coAuthors, expected) => {
     expect(squashMessage(title, 3, body, coAuthors)).toBe(expected);
+  });
+});
+
+describe('parseIdentity', () => {
+  it.each([
+    ['Bob Builder <bob@example.com>', bob],
+    ['  Zoe   <zoe@example.com> ', zoe],
+    ['bob@example.com', null],
+    ['<bob@example.com>', null],
+    ['Bob <not an address>', null],
+  ])('%s', (value, expected) => {
+    expect(parseIdentity(value)).toEqual(expected);
   });
 });
 
