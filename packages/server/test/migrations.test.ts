@@ -1,7 +1,8 @@
 // Migrations on both databases: a fresh database reaches the latest schema, and re-running is a no-op.
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/platform/db/connect.js';
+import { migrationProvider } from '../src/platform/db/migrations.js';
 import { testDatabases } from '../src/platform/db/test-databases.js';
 
 const TABLES = [
@@ -48,6 +49,23 @@ describe.each(testDatabases())('migrations on $name', (kind) => {
       const rows = await database.db.selectFrom('events').select(['id', 'type']).orderBy('id').execute();
       expect(rows.map((row) => row.type)).toEqual(['a', 'b', 'c']);
       expect(rows.every((row) => typeof row.id === 'number')).toBe(true);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('gives users that existed before 0003 the default e-mail <name>@trunkflow.local', async () => {
+    const database = await kind.open({ migrate: false });
+    try {
+      const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
+      const before = await migrator.migrateTo('0002-pull-request-gate');
+      expect(before.error).toBeUndefined();
+      await sql`insert into users (id, name, role, created_at) values ('u1', 'old-timer', 'developer', '2025-01-01T00:00:00Z')`.execute(
+        database.db,
+      );
+      expect(await migrateToLatest(database)).toContain('0003-user-email');
+      const rows = await database.db.selectFrom('users').select(['name', 'email']).execute();
+      expect(rows).toEqual([{ name: 'old-timer', email: 'old-timer@trunkflow.local' }]);
     } finally {
       await database.drop();
     }

@@ -124,6 +124,17 @@ describe.each(testDatabases())('two-person review on $name', (kind) => {
     );
     await commit(bob, 'bob.txt', 'Bob Builder <bob@example.com>');
     const bobHead = await commit(bob, 'bob2.txt', 'Bob Builder <bob@example.com>');
+    // A paired commit: its own trailer names a third author.
+    await bob.git(
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'pair on it',
+      '-m',
+      'Co-authored-by: Zoe Pair <zoe@example.com>',
+      '--author=Bob Builder <bob@example.com>',
+    );
     await commit(bob, 'dup.txt', 'Alice <ALICE@example.com>');
     const head = (await bob.git('rev-parse', 'HEAD')).trim();
     expect(head).not.toBe(bobHead);
@@ -157,13 +168,13 @@ describe.each(testDatabases())('two-person review on $name', (kind) => {
     await alice.git('fetch', '-q', 'origin', 'main');
     expect((await alice.git('rev-parse', 'FETCH_HEAD^')).trim()).toBe(trunkBefore);
     expect((await alice.git('log', '-1', '--format=%an <%ae>', 'FETCH_HEAD')).trim()).toBe('alice <alice@example.com>');
-    // One trailer per other author, after a blank line; Alice's own commit (any case) gets none.
+    // One trailer per other author (a commit's own trailers too), after a blank line; Alice's own commit (any case) gets none.
     expect(await alice.git('log', '-1', '--format=%B', 'FETCH_HEAD')).toBe(
-      `fix: export (TF-1) (#${number})\n\n${BODY.trim()}\n\nCo-authored-by: Bob Builder <bob@example.com>\n\n`,
+      `fix: export (TF-1) (#${number})\n\n${BODY.trim()}\n\nCo-authored-by: Bob Builder <bob@example.com>\nCo-authored-by: Zoe Pair <zoe@example.com>\n\n`,
     );
     expect(
       (await alice.git('log', '-1', '--format=%(trailers:key=Co-authored-by,valueonly)', 'FETCH_HEAD')).trim(),
-    ).toBe('Bob Builder <bob@example.com>');
+    ).toBe('Bob Builder <bob@example.com>\nZoe Pair <zoe@example.com>');
   });
 
   it("dismisses an approval when the author pushes after it, and the reviewer's new approval makes it mergeable", async () => {

@@ -226,7 +226,12 @@ Exits 0 whenever the checks could be read, whether they passed or not: see "ok".
         io.stdout(`${done[verdict]}\n`);
       });
   };
-  reviewCommand('approve', 'approve', 'Approve a pull request (authors cannot approve their own)', false);
+  reviewCommand(
+    'approve',
+    'approve',
+    'Approve a pull request (an approval counts only from someone who is not its author and pushed nothing to it)',
+    false,
+  );
   reviewCommand('request-changes', 'request_changes', 'Request changes on a pull request', true);
   reviewCommand('comment', 'comment', 'Comment on a pull request without a verdict', true);
 
@@ -236,7 +241,8 @@ Exits 0 whenever the checks could be read, whether they passed or not: see "ok".
     .addHelpText(
       'after',
       `
-The gate needs passing required checks, enough approvals, no draft and no conflict with trunk.
+The gate needs passing required checks, enough approvals from people who neither wrote nor pushed
+to the PR, no draft, a title and body git can store, and no conflict with trunk.
 When it refuses, the command exits 1 and prints each reason. With --format json it prints
 {"merged": true, "sha": "...", "number": n}.`,
     )

@@ -171,8 +171,22 @@ export function squashMessage(
 ): string {
   const subject = `${title.trim()} (#${number})`;
   const text = body.replace(/\r\n/g, '\n').trim();
-  const trailers = coAuthors.map((person) => `Co-authored-by: ${person.name} <${person.email}>`).join('\n');
-  return [subject, text, trailers].filter((part) => part !== '').join('\n\n') + '\n';
+  // A body that already credits someone (its own trailer lines) does not get them twice.
+  const credited = new Set(
+    text
+      .split('\n')
+      .filter((line) => /^co-authored-by:/i.test(line))
+      .map((line) => parseIdentity(line.slice('co-authored-by:'.length))?.email.toLowerCase()),
+  );
+  const trailers = coAuthors
+    .filter((person) => !credited.has(person.email.toLowerCase()))
+    .map((person) => `Co-authored-by: ${person.name} <${person.email}>`)
+    .join('\n');
+  // git reads trailers from the last paragraph only: join a body that ends in trailers, else start one.
+  const lastParagraph = text.split('\n\n').at(-1) ?? '';
+  const endsInTrailers = text !== '' && lastParagraph.split('\n').every((line) => /^[A-Za-z][\w-]*: \S/.test(line));
+  if (trailers !== '' && endsInTrailers) return `${subject}\n\n${text}\n${trailers}\n`;
+  return `${[subject, text, trailers].filter((part) => part !== '').join('\n\n')}\n`;
 }
 
 /**
@@ -191,15 +205,29 @@ export function coAuthorsOf(author: Identity, commitAuthors: readonly Identity[]
   return coAuthors;
 }
 
-/** The authors of the commits on `head` that are not on `base`, oldest commit first. */
+/** `Name <email>`, as a Co-authored-by trailer holds it; null for anything else. */
+export function parseIdentity(value: string): Identity | null {
+  const match = /^([^<>\n]+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(value.trim());
+  return match?.[1] && match[2] ? { name: match[1], email: match[2] } : null;
+}
+
+/**
+ * The authors of the commits on `head` that are not on `base`, oldest commit first, each followed
+ * by the people its own Co-authored-by trailers name (a paired commit has two authors).
+ */
 export async function commitAuthors(repo: string, base: string, head: string): Promise<Identity[]> {
-  const out = await runGitRaw(['log', '--reverse', '--format=%an%x00%ae%x00', `${base}..${head}`], { cwd: repo });
+  const format = '%an%x00%ae%x00%(trailers:key=Co-authored-by,valueonly,separator=%x01)%x00';
+  const out = await runGitRaw(['log', '--reverse', `--format=${format}`, `${base}..${head}`], { cwd: repo });
   const fields = out.stdout.toString('utf8').split('\0');
   const authors: Identity[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
+  for (let i = 0; i + 2 < fields.length; i += 3) {
     // Each record but the first starts with the newline git puts between them.
     const name = (fields[i] ?? '').replace(/^\n/, '');
     authors.push({ name, email: fields[i + 1] ?? '' });
+    for (const trailer of (fields[i + 2] ?? '').split('\u0001')) {
+      const person = parseIdentity(trailer);
+      if (person !== null) authors.push(person);
+    }
   }
   return authors;
 }

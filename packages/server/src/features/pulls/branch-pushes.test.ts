@@ -1,0 +1,65 @@
+// Who pushed to a branch, read from the event log on both databases: exact refs only, failed pushes undone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
+import { EventLog } from '../../platform/events/event-log.js';
+import { SqlPullStore } from './store-sql.js';
+import { TestClock } from './test-harness.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+const ZERO = '0'.repeat(40);
+
+describe.each(testDatabases())('branch pushes on $name', (kind) => {
+  let database: TestDatabase;
+  let events: EventLog;
+  let store: SqlPullStore;
+
+  beforeAll(async () => {
+    database = await kind.open();
+    events = new EventLog(database.db, database.dialect, new TestClock());
+    store = new SqlPullStore(database.db);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const push = (
+    type: 'push' | 'push.failed',
+    projectId: string,
+    branch: string,
+    before: string,
+    after: string,
+    pusher: string,
+  ) =>
+    events.record({
+      type,
+      projectId,
+      actor: pusher,
+      payload: { ref: `refs/heads/${branch}`, before, after, pusher },
+    });
+
+  it('matches the branch exactly, whatever LIKE would make of its characters, and drops pushes a push.failed undid', async () => {
+    await push('push', 'p1', 'feature/a_b%c', ZERO, A, 'alice');
+    await push('push', 'p1', 'feature/aXbYc', ZERO, B, 'mallory');
+    await push('push', 'p1', 'feature/a_b%c-more', ZERO, B, 'mallory');
+    await push('push', 'p2', 'feature/a_b%c', ZERO, B, 'mallory');
+    await push('push', 'p1', 'feature/a_b%c', A, B, 'bob');
+    await push('push', 'p1', 'feature/a_b%c', B, C, 'carol');
+    await push('push.failed', 'p1', 'feature/a_b%c', B, C, 'carol');
+    await events.record({
+      type: 'review.submitted',
+      projectId: 'p1',
+      actor: 'x',
+      payload: { ref: 'refs/heads/feature/a_b%c' },
+    });
+
+    const pushes = await store.branchPushes('p1', 'feature/a_b%c');
+    expect(pushes.map(({ pusher, beforeSha, afterSha }) => ({ pusher, beforeSha, afterSha }))).toEqual([
+      { pusher: 'alice', beforeSha: ZERO, afterSha: A },
+      { pusher: 'bob', beforeSha: A, afterSha: B },
+    ]);
+    expect(await store.branchPushes('p1', 'feature/none')).toEqual([]);
+  });
+});
