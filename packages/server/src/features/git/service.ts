@@ -377,8 +377,15 @@ export class GitHostingService {
         continue;
       }
       const updates = JSON.parse(row.updates) as RefUpdate[];
-      const { failed } = await this.sortUpdates(this.repositories.pathOf(project.name), updates);
-      await this.settle(row.id, project.id, row.actor, failed, REASON_INTERRUPTED);
+      let failed: RefUpdate[];
+      try {
+        ({ failed } = await this.sortUpdates(this.repositories.pathOf(project.name), updates));
+        await this.settle(row.id, project.id, row.actor, failed, REASON_INTERRUPTED);
+      } catch (error) {
+        // One unreadable repository must not keep the server down; the row waits for the next start.
+        this.logger.error({ err: error, project: project.name }, 'could not settle an interrupted push');
+        continue;
+      }
       if (failed.length === 0) report.pushesLanded++;
       report.updatesFailed += failed.length;
       if (failed.length > 0) {
