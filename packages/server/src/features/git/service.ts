@@ -166,8 +166,14 @@ export class GitHostingService {
         cwd: this.hooksDir,
         env: { PATH: childPath(), ...this.hookBaseEnv(), TRUNKFLOW_HOOK_SELF_TEST: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 30_000,
       });
+      // Our own timer rather than spawn's `timeout`, which stays armed (keeping the process alive)
+      // when the spawn itself fails, as it does on a noexec mount.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const finish = (probe: HookProbe) => {
+        clearTimeout(timer);
+        done(probe);
+      };
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -176,14 +182,12 @@ export class GitHostingService {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
       });
-      child.on('error', (error) => done({ problem: `${path} cannot be run: ${error.message}`, stderr }));
+      child.on('error', (error) => finish({ problem: `${path} cannot be run: ${error.message}`, stderr }));
       child.on('close', (code, signal) => {
-        if (code === 0 && stdout.trim() === HOOK_SELF_TEST_OUTPUT) done({ problem: null, stderr });
-        else {
-          const how = signal === null ? `exit ${code}` : `signal ${signal}`;
-          const said = stderr.trim().split('\n').slice(0, 5).join(' / ') || stdout.trim().slice(0, 200) || 'no output';
-          done({ problem: `${path} failed (${how}): ${said}`, stderr });
-        }
+        if (code === 0 && stdout.trim() === HOOK_SELF_TEST_OUTPUT) return finish({ problem: null, stderr });
+        const how = signal === null ? `exit ${code}` : `signal ${signal}`;
+        const said = stderr.trim().split('\n').slice(0, 5).join(' / ') || stdout.trim().slice(0, 200) || 'no output';
+        finish({ problem: `${path} failed (${how}): ${said}`, stderr });
       });
     });
   }
