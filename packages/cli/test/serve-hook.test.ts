@@ -1,11 +1,14 @@
-// `trunkflow serve` where the pre-receive hook cannot run (a data directory on a noexec mount): it
-// says why and does not start. It mounts a tmpfs, so it runs only where that is allowed (as root).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmdirSync } from 'node:fs';
+// `trunkflow serve` and its pre-receive hook where the machine makes it hard: a data directory on a
+// noexec mount (it says why and does not start), and a server run by a user who cannot write to the
+// install or node_modules (pushes work). Both need root to set up (a tmpfs mount, another user), so
+// they run only where that is allowed.
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, runCliAsync, TempDirs } from './helpers/server.js';
+import { baseEnv, gitWithToken, runCliAsync, TempDirs } from './helpers/server.js';
+import { CLI_BIN } from './helpers/temp-repo.js';
 
 const dirs = new TempDirs();
 const mountPoint = mkdtempSync(join(tmpdir(), 'trunkflow-noexec-'));
@@ -18,6 +21,10 @@ afterAll(() => {
   rmdirSync(mountPoint);
   dirs.removeAll();
 });
+
+/** `nobody`, through setpriv: a user who owns nothing of the checkout. */
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+const asNobody = process.getuid?.() === 0 && spawnSync('setpriv', [...NOBODY, 'true']).status === 0;
 
 describe('trunkflow serve with a hook that cannot run', () => {
   it.skipIf(!mounted)('refuses to start, naming the hook and the likely cause, and logs the error', async () => {
@@ -37,4 +44,65 @@ describe('trunkflow serve with a hook that cannot run', () => {
       .map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(logged).toContainEqual(expect.objectContaining({ level: 50, msg: 'the pre-receive hook cannot run' }));
   });
+
+  it.skipIf(!asNobody)(
+    'accepts a push from a server whose user cannot write to node_modules, with the data directory in a "type": "module" package',
+    async () => {
+      const nodeModules = join(dirname(dirname(dirname(CLI_BIN))), '..', 'node_modules');
+      // The premise: this user cannot write to the install.
+      expect(spawnSync('setpriv', [...NOBODY, 'test', '-w', nodeModules]).status).not.toBe(0);
+      expect(spawnSync('setpriv', [...NOBODY, 'test', '-w', dirname(CLI_BIN)]).status).not.toBe(0);
+      const outer = dirs.make('nobody');
+      const pkg = join(outer, 'an esm package');
+      mkdirSync(join(pkg, 'home'), { recursive: true });
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify({ type: 'module' }));
+      for (const dir of [outer, pkg, join(pkg, 'home')]) chownSync(dir, 65534, 65534);
+      const token = 'nobody-admin-token-0123456789';
+      const child = spawn(
+        'setpriv',
+        [...NOBODY, process.execPath, CLI_BIN, 'serve', '--port', '0', '--data-dir', join(pkg, '.trunkflow')],
+        {
+          cwd: pkg,
+          env: { ...baseEnv(join(pkg, 'home')), TRUNKFLOW_ADMIN_TOKEN: token },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise((done) => child.once('close', done));
+      try {
+        const url = await new Promise<string>((done, fail) => {
+          child.stdout.on('data', (chunk: Buffer) => {
+            stdout += chunk.toString();
+            const match = /Trunkflow listening on (\S+)/.exec(stdout);
+            if (match?.[1]) done(match[1]);
+          });
+          void exited.then(() => fail(new Error(`serve exited before listening:\n${stderr}`)));
+        });
+        const created = await fetch(`${url}/api/projects`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'shop' }),
+        });
+        expect(created.status).toBe(201);
+        const work = dirs.make('nobody-client');
+        const home = dirs.make('nobody-client-home');
+        const author = { name: 'Ann', email: 'ann@example.com' };
+        const git = (...args: string[]) => gitWithToken({ home, token, cwd: work, args, author });
+        await git('init', '-q', '-b', 'main', '.');
+        writeFileSync(join(work, 'README.md'), '# shop\n');
+        await git('add', '.');
+        await git('commit', '-qm', 'chore: initial commit');
+        await git('push', '-q', `${url}/git/shop.git`, 'HEAD:main');
+        const remote = await git('ls-remote', `${url}/git/shop.git`, 'refs/heads/main');
+        expect(remote.split('\t')[0]).toBe((await git('rev-parse', 'HEAD')).trim());
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  );
 });
