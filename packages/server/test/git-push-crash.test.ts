@@ -7,8 +7,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runGit } from '@trunkflow/git';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../src/features/auth/audit.js';
+import { GitHostingService } from '../src/features/git/service.js';
+import { ProjectService } from '../src/features/projects/service.js';
+import { systemClock, uuidGenerator } from '../src/platform/clock.js';
 import { type TestDatabase, testDatabases } from '../src/platform/db/test-databases.js';
+import { EventLog } from '../src/platform/events/event-log.js';
+import { Repositories } from '../src/platform/git/repositories.js';
 import { ADMIN_TOKEN, authedGitUrl, GitClient } from './helpers/server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -192,5 +199,62 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
     } finally {
       await stop(restarted);
     }
+  });
+
+  it('settles each update of an interrupted push on its own: the landed one stays, the other gets push.failed', async () => {
+    // After the two crashes above: project "kept" has main at a commit a push created.
+    const projectId = (
+      await database.db.selectFrom('projects').select('id').where('name', '=', 'kept').executeTakeFirstOrThrow()
+    ).id;
+    const head = await trunkOf('kept');
+    const zero = '0'.repeat(40);
+    const updates = [
+      { ref: 'refs/heads/feature/TF-1-landed', oldSha: zero, newSha: head },
+      { ref: 'refs/heads/feature/TF-2-lost', oldSha: zero, newSha: head },
+    ];
+    const repo = join(database.dataDir, 'repos', 'kept.git');
+    await runGit(['update-ref', updates[0]?.ref ?? '', head], { cwd: repo });
+    const events = new EventLog(database.db, database.dialect, systemClock);
+    // What a crash leaves: the pending row and its push events, nothing after.
+    await database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('pending_pushes')
+        .values({ id: 'p1', project_id: projectId, actor: 'admin', updates: JSON.stringify(updates), created_at: '' })
+        .execute();
+      for (const update of updates) {
+        await events.append(trx, {
+          type: 'push',
+          projectId,
+          actor: 'admin',
+          payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: 'admin' },
+        });
+      }
+    });
+    const repositories = new Repositories(database.dataDir);
+    const projects = new ProjectService(
+      database.db,
+      repositories,
+      events,
+      new AuditLog(systemClock),
+      systemClock,
+      uuidGenerator,
+    );
+    const git = new GitHostingService(database.db, repositories, projects, events, pino({ level: 'silent' }), {
+      dataDir: database.dataDir,
+      hookUrl: () => 'http://127.0.0.1:1/internal/git/pre-receive',
+      onRefsUpdated: async () => {},
+      clock: systemClock,
+      ids: uuidGenerator,
+    });
+    expect(await git.reconcile()).toEqual({ pushesLanded: 0, updatesFailed: 1 });
+    const after = (await pushEvents(projectId)).slice(-3);
+    expect(after.map((event) => [event.type, event.ref])).toEqual([
+      ['push', 'refs/heads/feature/TF-1-landed'],
+      ['push', 'refs/heads/feature/TF-2-lost'],
+      ['push.failed', 'refs/heads/feature/TF-2-lost'],
+    ]);
+    expect(await pending()).toBe(0);
+    // Settled once: a second start finds nothing to do.
+    expect(await git.reconcile()).toEqual({ pushesLanded: 0, updatesFailed: 0 });
   });
 });

@@ -167,8 +167,14 @@ export class GitHostingService {
         cwd: this.hooksDir,
         env: { PATH: childPath(), ...this.hookBaseEnv(), TRUNKFLOW_HOOK_SELF_TEST: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 30_000,
       });
+      // Our own timer rather than spawn's `timeout`, which stays armed (keeping the process alive)
+      // when the spawn itself fails, as it does on a noexec mount.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const finish = (probe: HookProbe) => {
+        clearTimeout(timer);
+        done(probe);
+      };
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -177,14 +183,12 @@ export class GitHostingService {
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
       });
-      child.on('error', (error) => done({ problem: `${path} cannot be run: ${error.message}`, stderr }));
+      child.on('error', (error) => finish({ problem: `${path} cannot be run: ${error.message}`, stderr }));
       child.on('close', (code, signal) => {
-        if (code === 0 && stdout.trim() === HOOK_SELF_TEST_OUTPUT) done({ problem: null, stderr });
-        else {
-          const how = signal === null ? `exit ${code}` : `signal ${signal}`;
-          const said = stderr.trim().split('\n').slice(0, 5).join(' / ') || stdout.trim().slice(0, 200) || 'no output';
-          done({ problem: `${path} failed (${how}): ${said}`, stderr });
-        }
+        if (code === 0 && stdout.trim() === HOOK_SELF_TEST_OUTPUT) return finish({ problem: null, stderr });
+        const how = signal === null ? `exit ${code}` : `signal ${signal}`;
+        const said = stderr.trim().split('\n').slice(0, 5).join(' / ') || stdout.trim().slice(0, 200) || 'no output';
+        finish({ problem: `${path} failed (${how}): ${said}`, stderr });
       });
     });
   }
@@ -384,8 +388,15 @@ export class GitHostingService {
         continue;
       }
       const updates = JSON.parse(row.updates) as RefUpdate[];
-      const { failed } = await this.sortUpdates(this.repositories.pathOf(project.name), updates);
-      await this.settle(row.id, project.id, row.actor, failed, REASON_INTERRUPTED);
+      let failed: RefUpdate[];
+      try {
+        ({ failed } = await this.sortUpdates(this.repositories.pathOf(project.name), updates));
+        await this.settle(row.id, project.id, row.actor, failed, REASON_INTERRUPTED);
+      } catch (error) {
+        // One unreadable repository must not keep the server down; the row waits for the next start.
+        this.logger.error({ err: error, project: project.name }, 'could not settle an interrupted push');
+        continue;
+      }
       if (failed.length === 0) report.pushesLanded++;
       report.updatesFailed += failed.length;
       if (failed.length > 0) {
