@@ -165,13 +165,15 @@ Example:
       'after',
       `
 With --format json it prints {"sha", "ok", "findings": [{"id", "status", "message", "details"}], ...}.
-Exits 0 whenever the checks could be read, whether they passed or not: see "ok".`,
+Exits 0 when the checks passed and 1 when one failed, as \`trunkflow check\` does, in either format.`,
     )
     .action(async (number: string, options: ProjectOptions, command: Command) => {
       const n = parsePullNumber(number);
       const checks = await (await connect(io, command)).getChecks(options.project, n);
-      if (options.format === 'json') return printJson(io, checks);
-      io.stdout(describeChecks(io, n, checks));
+      if (options.format === 'json') printJson(io, checks);
+      else io.stdout(describeChecks(io, n, checks));
+      // A script or CI job gates on the exit code, as it does on `trunkflow check`'s.
+      io.setExitCode(checks.ok ? 0 : 1);
     });
 
   const reviewCommand = (name: string, verdict: Verdict, description: string, bodyRequired: boolean) => {

@@ -43,6 +43,8 @@ export interface GateChecks {
 
 export interface GateFacts {
   number: number;
+  /** The project's name, so the commands a reason suggests run as printed. */
+  project?: string;
   state: PullState;
   draft: boolean;
   authorId: string;
@@ -149,7 +151,7 @@ export function mergeGate(facts: GateFacts): GateVerdict {
     if (checks.configError !== null) parts.push(`trunkflow.yml cannot be used (${checks.configError})`);
     reasons.push({
       code: 'checks-failed',
-      message: `required checks failed on ${short(checks.sha)}: ${parts.join('; ')}: see \`trunkflow pr checks ${facts.number}\`, fix and push`,
+      message: `required checks failed on ${short(checks.sha)}: ${parts.join('; ')}: see \`trunkflow pr checks ${facts.number}${facts.project ? ` --project ${facts.project}` : ''}\`, fix and push`,
       rules: [...checks.failing],
     });
   }

@@ -454,6 +454,7 @@ export class PullService {
     }
     const facts: GateFacts = {
       number: pull.number,
+      project: project.name,
       state: pull.state,
       draft: pull.draft,
       authorId: pull.authorId,
