@@ -89,7 +89,7 @@ export function registerPr(program: Command, io: CliIo): void {
       'after',
       `
 Exit codes: 0 done, 1 the server refused (e.g. a self-approval, or a merge the gate blocks; the reasons
-are printed), 2 bad usage, a bad token or an unreachable server.`,
+are printed) or \`pr checks\` found a failed check, 2 bad usage, a bad token or an unreachable server.`,
     );
 
   /** Every PR command names its project first. */
@@ -99,7 +99,10 @@ are printed), 2 bad usage, a bad token or an unreachable server.`,
   prCommand('open', 'Open a pull request from a branch pushed to the project repository')
     .requiredOption('--head <branch>', 'the pushed branch to merge')
     .requiredOption('--title <title>', 'PR title, e.g. "feat: add export (TF-12)"')
-    .option('--body-file <path>', "file holding the PR body in markdown (default: the project's PR template)")
+    .option(
+      '--body-file <path>',
+      "file holding the PR body in markdown (default: the branch's .github/pull_request_template.md)",
+    )
     .option('--base <branch>', "branch to merge into (default: the project's trunk)")
     .option('--draft', 'open it as a draft, which cannot merge')
     .addOption(formatOption())
