@@ -135,7 +135,7 @@ describe('trunkflow check', () => {
     const result = JSON.parse(check(repo, ['--format', 'json']).stdout) as JsonResult;
     const finding = result.findings.find((f) => f.id === 'daily-pr-limit');
     expect(finding).toMatchObject({ status: 'pass', details: { count: 1, others: [] } });
-    expect(finding?.message).toContain(`squash merges on main, commits whose subject ends in "(#n)"`);
+    expect(finding?.message).toContain(`squash merges on main, whose subjects end in "(#n)"`);
   });
 
   it('prints a readable table without colours when stdout is not a terminal', () => {
