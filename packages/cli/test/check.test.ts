@@ -233,6 +233,15 @@ describe('trunkflow check on bad input', () => {
     expect(JSON.parse(fixed.stdout).config).toBe('trunkflow.yml');
   });
 
+  it('explains a config file that is not a mapping, with what to write', () => {
+    const repo = featureRepo(lines(1));
+    repo.write('trunkflow.yml', '- pr-size\n');
+    expectUsageError(
+      check(repo, []),
+      /trunkflow\.yml: the file must hold a mapping of settings, one `key: value` a line such as `trunk: main`/,
+    );
+  });
+
   it('rejects an unknown rule id and lists the known ones', () => {
     const repo = featureRepo(lines(1));
     repo.write('trunkflow.yml', 'rules:\n  pr-sise:\n    failAbove: 10\n');
