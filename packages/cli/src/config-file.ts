@@ -46,7 +46,7 @@ export function parseConfigText(text: string, shown: string): TrunkflowConfig {
   const value: unknown = document.toJS();
   if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
     throw new UsageError(
-      `${shown}: the file must hold a mapping of settings (trunk, timezone, rules): see \`trunkflow init\``,
+      `${shown}: the file must hold a mapping of settings, one \`key: value\` a line such as \`trunk: main\` (the keys are trunk, timezone and rules): \`trunkflow init\` writes a commented example`,
     );
   }
   const result = parseConfig(value);

@@ -40,7 +40,10 @@ function requestedCommand(argv: readonly string[]): string | null {
 
 export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('trunkflow')
-    .description("Trunkflow runs a product team's delivery workflow: PR rules, deploys, flags and metrics.")
+    .description(
+      "Trunkflow checks pull requests against a team's rules (trunkflow check, in any repository or CI, no server needed) " +
+        'and runs a server hosting git with pull requests, reviews and squash merge (trunkflow serve, then login, project, pr, admin).',
+    )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })

@@ -135,7 +135,7 @@ describe('trunkflow check', () => {
     const result = JSON.parse(check(repo, ['--format', 'json']).stdout) as JsonResult;
     const finding = result.findings.find((f) => f.id === 'daily-pr-limit');
     expect(finding).toMatchObject({ status: 'pass', details: { count: 1, others: [] } });
-    expect(finding?.message).toContain(`squash merges on main, commits whose subject ends in "(#n)"`);
+    expect(finding?.message).toContain(`squash merges on main, whose subjects end in "(#n)"`);
   });
 
   it('prints a readable table without colours when stdout is not a terminal', () => {
@@ -231,6 +231,15 @@ describe('trunkflow check on bad input', () => {
     const fixed = check(repo, ['--format', 'json']);
     expect(fixed.stderr).toBe('');
     expect(JSON.parse(fixed.stdout).config).toBe('trunkflow.yml');
+  });
+
+  it('explains a config file that is not a mapping, with what to write', () => {
+    const repo = featureRepo(lines(1));
+    repo.write('trunkflow.yml', '- pr-size\n');
+    expectUsageError(
+      check(repo, []),
+      /trunkflow\.yml: the file must hold a mapping of settings, one `key: value` a line such as `trunk: main`/,
+    );
   });
 
   it('rejects an unknown rule id and lists the known ones', () => {

@@ -296,9 +296,9 @@ describe('pr text output', () => {
     );
   });
 
-  it('prints checks with the same table as `trunkflow check`, and exits 0 because they were read', async () => {
+  it('prints checks with the same table as `trunkflow check`, and exits 1 because one failed, as check does', async () => {
     const result = await cli((await routes()).url, 'pr', 'checks', '4', '--project', 'p');
-    expect(result.code, result.err).toBe(0);
+    expect(result.code, result.err).toBe(1);
     expect(result.out).toBe(
       [
         'checks of #4 at abcdef0',
@@ -310,5 +310,11 @@ describe('pr text output', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('exits 1 with --format json too when a check failed', async () => {
+    const result = await cli((await routes()).url, 'pr', 'checks', '4', '--project', 'p', '--format', 'json');
+    expect(result.code, result.err).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({ ok: false });
   });
 });

@@ -89,7 +89,7 @@ export function registerPr(program: Command, io: CliIo): void {
       'after',
       `
 Exit codes: 0 done, 1 the server refused (e.g. a self-approval, or a merge the gate blocks; the reasons
-are printed), 2 bad usage, a bad token or an unreachable server.`,
+are printed) or \`pr checks\` found a failed check, 2 bad usage, a bad token or an unreachable server.`,
     );
 
   /** Every PR command names its project first. */
@@ -99,7 +99,10 @@ are printed), 2 bad usage, a bad token or an unreachable server.`,
   prCommand('open', 'Open a pull request from a branch pushed to the project repository')
     .requiredOption('--head <branch>', 'the pushed branch to merge')
     .requiredOption('--title <title>', 'PR title, e.g. "feat: add export (TF-12)"')
-    .option('--body-file <path>', "file holding the PR body in markdown (default: the project's PR template)")
+    .option(
+      '--body-file <path>',
+      "file holding the PR body in markdown (default: the branch's .github/pull_request_template.md)",
+    )
     .option('--base <branch>', "branch to merge into (default: the project's trunk)")
     .option('--draft', 'open it as a draft, which cannot merge')
     .addOption(formatOption())
@@ -197,13 +200,15 @@ Example:
       'after',
       `
 With --format json it prints {"sha", "ok", "findings": [{"id", "status", "message", "details"}], ...}.
-Exits 0 whenever the checks could be read, whether they passed or not: see "ok".`,
+Exits 0 when the checks passed and 1 when one failed, as \`trunkflow check\` does, in either format.`,
     )
     .action(async (number: string, options: ProjectOptions, command: Command) => {
       const n = parsePullNumber(number);
       const checks = await (await connect(io, command)).getChecks(options.project, n);
-      if (options.format === 'json') return printJson(io, checks);
-      io.stdout(describeChecks(io, n, checks));
+      if (options.format === 'json') printJson(io, checks);
+      else io.stdout(describeChecks(io, n, checks));
+      // A script or CI job gates on the exit code, as it does on `trunkflow check`'s.
+      io.setExitCode(checks.ok ? 0 : 1);
     });
 
   const reviewCommand = (name: string, verdict: Verdict, description: string, bodyRequired: boolean) => {

@@ -183,7 +183,7 @@ describe('daily-pr-limit rule', () => {
   it('says, in standalone mode, that only squash merges on trunk were counted', () => {
     const outcome = run({ now: '2026-03-10T12:00:00Z', others: ['2026-03-10T08:00:00Z'], timezone: 'UTC' });
     expect(outcome.message).toBe(
-      `Ada Lovelace has 2 PRs on 2026-03-10 (UTC) (counting this change and Ada Lovelace's squash merges on main, commits whose subject ends in "(#n)"), above the limit of 1: fold this change into today's PR or open it tomorrow`,
+      `Ada Lovelace has 2 PRs on 2026-03-10 (UTC), above the limit of 1: fold this change into today's PR or open it tomorrow (counted without a server: this change and Ada Lovelace's squash merges on main, whose subjects end in "(#n)")`,
     );
   });
 

@@ -28,18 +28,18 @@ export const dailyPrLimit = defineRule({
     // the reason says what was counted (a plain commit pushed to trunk is not a PR).
     const counted =
       facts.pr.openedAt === undefined
-        ? ` (counting this change and ${who}'s squash merges on ${context.trunk}, commits whose subject ends in "(#n)")`
+        ? ` (counted without a server: this change and ${who}'s squash merges on ${context.trunk}, whose subjects end in "(#n)")`
         : '';
     if (count > config.max) {
       return {
         status: 'fail',
-        message: `${who} has ${count} PRs on ${today} (${context.timezone})${counted}, above the limit of ${config.max}: fold this change into today's PR or open it tomorrow`,
+        message: `${who} has ${count} PRs on ${today} (${context.timezone}), above the limit of ${config.max}: fold this change into today's PR or open it tomorrow${counted}`,
         details,
       };
     }
     return {
       status: 'pass',
-      message: `${who} has ${count} PR${count === 1 ? '' : 's'} on ${today} (${context.timezone})${counted}, within the limit of ${config.max}`,
+      message: `${who} has ${count} PR${count === 1 ? '' : 's'} on ${today} (${context.timezone}), within the limit of ${config.max}${counted}`,
       details,
     };
   },

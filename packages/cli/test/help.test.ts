@@ -1,0 +1,48 @@
+// `trunkflow --help` describes the commands that exist, and every command's help runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, TempRepo } from './helpers/temp-repo.js';
+
+let repo: TempRepo;
+beforeAll(() => {
+  repo = new TempRepo();
+});
+afterAll(() => repo.remove());
+
+function help(args: string[]) {
+  return runCli([...args, '--help'], { cwd: repo.dir });
+}
+
+/** The names under "Commands:" in a commander help text. */
+function commandsOf(text: string): string[] {
+  const section = text.split(/^Commands:\n/m)[1] ?? '';
+  return [...section.matchAll(/^ {2}([a-z-]+)/gm)].map((match) => match[1] as string).filter((name) => name !== 'help');
+}
+
+describe('trunkflow --help', () => {
+  let root: ReturnType<typeof help>;
+  beforeAll(() => {
+    root = help([]);
+  });
+
+  it('describes only what exists: no deploy, flag or metrics command is promised', () => {
+    expect(root.status).toBe(0);
+    const description = root.stdout.split('\nOptions:')[0] ?? '';
+    expect(description).not.toMatch(/deploy|metric|flags and/i);
+    // Every command the description names is one the CLI has.
+    const named = [...description.matchAll(/\btrunkflow (\w+)|(?:then|,) (login|project|pr|admin)\b/g)].map(
+      (match) => match[1] ?? match[2],
+    );
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(commandsOf(root.stdout)).toContain(name);
+  });
+
+  it('gives every command a help that runs', () => {
+    const commands = commandsOf(root.stdout);
+    expect(commands).toEqual(expect.arrayContaining(['check', 'init', 'serve', 'login', 'project', 'pr', 'admin']));
+    for (const command of commands) {
+      const own = help([command]);
+      expect(own.status, `${command} --help: ${own.stderr}`).toBe(0);
+      expect(own.stdout).toContain(`Usage: trunkflow ${command}`);
+    }
+  });
+});
