@@ -94,6 +94,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const http = await buildHttpApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     authenticate: (token) => auth.authenticate(token),
   });
   http.addHook('onResponse', async (request, reply) => {
