@@ -119,7 +119,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerHealthRoutes(http, db, registry, () => draining);
   registerAuthRoutes(http, auth, projects);
   registerProjectRoutes(http, projects, gitUrlOf);
-  registerEventRoutes(http, events, hub, projects);
+  registerEventRoutes(http, events, hub, projects, auth);
   registerGitRoutes(http, git, (token) => auth.authenticate(token));
   registerPullRoutes(http, pulls, projects);
 

@@ -132,4 +132,57 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
       expect(answer.headers.get('x-powered-by')).toBeNull();
     }
   });
+
+  it('ends the open event streams of a token the moment it is revoked, and only those', async () => {
+    const rita = await server.createUser('rita', 'viewer');
+    const second = await server.api<{ token: string }>('POST', '/api/admin/users/rita/tokens', {
+      body: { label: 'second' },
+    });
+    expect(second.status).toBe(201);
+    const { body } = await server.api<{ tokens: { id: string; label: string }[] }>(
+      'GET',
+      '/api/admin/users/rita/tokens',
+    );
+    const ritaTokenId = body.tokens.find((token) => token.label === 'created with user')?.id ?? '';
+
+    const open = async (token: string) => {
+      const response = await fetch(`${server.url}/api/events/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      /** Reads until `until` appears or the stream ends; bounded, so a stream left open fails the test. */
+      const readUntil = async (until: string | null) => {
+        const giveUp = setTimeout(() => void reader.cancel(), 10_000);
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return { text, ended: true };
+            text += decoder.decode(value, { stream: true });
+            if (until !== null && text.includes(until)) return { text, ended: false };
+          }
+        } finally {
+          clearTimeout(giveUp);
+        }
+      };
+      await readUntil(': connected');
+      return { readUntil, cancel: () => reader.cancel().catch(() => {}) };
+    };
+    const revokedStream = await open(rita);
+    const otherStream = await open(second.body.token);
+
+    expect((await server.api('DELETE', `/api/admin/tokens/${ritaTokenId}`)).status).toBe(200);
+    const ended = await revokedStream.readUntil(null);
+    expect(ended.ended).toBe(true);
+    expect(ended.text).toContain(': token revoked; the stream ends');
+
+    // The user's other token keeps its stream, and still receives events.
+    expect((await server.api('POST', '/api/projects', { body: { name: 'after-revoke' } })).status).toBe(201);
+    const other = await otherStream.readUntil('"after-revoke"');
+    expect(other.ended).toBe(false);
+    await otherStream.cancel();
+    expect((await server.api('GET', '/api/me', { token: rita })).status).toBe(401);
+  });
 });

@@ -41,6 +41,9 @@ export function parseRole(role: string): Role {
 }
 
 export class AuthService {
+  /** Told, in this process, of each token revoked here: open event streams of that token end at once. */
+  private readonly revocationListeners = new Set<(tokenId: string) => void>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -142,9 +145,21 @@ export class AuthService {
     }));
   }
 
+  /** Calls `listener` with the id of each token revoked through this service; returns the unsubscribe. */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  /** Whether a token still authenticates; streams re-check this, for revocations on another replica. */
+  async isTokenActive(tokenId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('tokens').select('revoked_at').where('id', '=', tokenId).executeTakeFirst();
+    return row !== undefined && row.revoked_at === null;
+  }
+
   /** Revokes a token at once; revoking twice is a no-op that still answers the token. */
   async revokeToken(actor: Actor, tokenId: string): Promise<TokenInfo> {
-    return this.db.transaction().execute(async (trx) => {
+    const info = await this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
       if (!row)
         throw new NotFoundError(`no token with id "${tokenId}": list them with \`trunkflow admin token list <user>\``);
@@ -160,6 +175,9 @@ export class AuthService {
       }
       return { id: row.id, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt };
     });
+    // After the commit, so a stream that re-checks the token sees it revoked.
+    for (const listener of this.revocationListeners) listener(info.id);
+    return info;
   }
 
   async setMembership(actor: Actor, projectId: string, userName: string, role: Role): Promise<void> {
@@ -211,6 +229,7 @@ export class AuthService {
       name: row.name,
       role: parseRole(row.role),
       memberships: new Map(memberships.map((m) => [m.project_id, parseRole(m.role)])),
+      tokenId: row.tokenId,
     };
   }
 
