@@ -245,4 +245,43 @@ describe.each(testDatabases())('the HTTP boundary of a real server on $name', (k
       /TRUNKFLOW_REQUEST_TIMEOUT_MS: .*number/,
     );
   });
+
+  it('revokes the previously seeded admin token when TRUNKFLOW_ADMIN_TOKEN changes between starts', async () => {
+    const database = kind.name === 'postgres' ? await kind.open({ migrate: false }) : null;
+    const dataDir = dirs.make('rotate-data');
+    const start = async (token: string) => {
+      const env = { TRUNKFLOW_ADMIN_TOKEN: token, ...(database?.url ? { DATABASE_URL: database.url } : {}) };
+      const server = await startServer({ dataDir, env });
+      servers.push(server);
+      return server;
+    };
+    const status = (server: RunningServer, token: string) =>
+      fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const first = 'rotate-first-token-0123456789';
+    const second = 'rotate-second-token-0123456789';
+
+    const one = await start(first);
+    const made = await fetch(`${one.url}/api/admin/users/admin/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'laptop' }),
+    });
+    const laptop = ((await made.json()) as { token: string }).token;
+    expect(await one.stop()).toBe(0);
+
+    const two = await start(second);
+    expect(await status(two, first)).toBe(401);
+    expect(await status(two, second)).toBe(200);
+    // Only the bootstrap token is replaced: a token made with `admin token create` stays.
+    expect(await status(two, laptop)).toBe(200);
+    expect(await two.stop()).toBe(0);
+
+    // The same value again changes nothing; the revoked value is not brought back.
+    const three = await start(second);
+    expect(await status(three, second)).toBe(200);
+    expect(await three.stop()).toBe(0);
+    await expect(start(first)).rejects.toThrow(
+      /exited with 2 [\s\S]*TRUNKFLOW_ADMIN_TOKEN: this token was revoked .* set a new value/,
+    );
+  });
 });

@@ -90,7 +90,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     registers: [registry],
   });
 
-  const first = await auth.ensureFirstAdmin(config.adminToken);
+  // A refused TRUNKFLOW_ADMIN_TOKEN stops the start; the pool must not keep the process waiting.
+  const first = await auth.ensureFirstAdmin(config.adminToken).catch(async (error: unknown) => {
+    await rules.close();
+    await database.close();
+    throw error;
+  });
   const http = await buildHttpApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

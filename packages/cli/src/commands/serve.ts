@@ -60,7 +60,8 @@ export function registerServe(program: Command, io: CliIo): void {
       `
 Environment:
   DATABASE_URL           postgres://… to use PostgreSQL instead of the embedded SQLite
-  TRUNKFLOW_ADMIN_TOKEN  seeds the admin's token (at least 16 characters) instead of printing a new one
+  TRUNKFLOW_ADMIN_TOKEN  seeds the admin's token (at least 16 characters) instead of printing a new one;
+                         a new value revokes the one seeded (or printed) before
   TRUNKFLOW_PUBLIC_URL   the URL users reach this server at, used in git URLs
   TRUNKFLOW_REQUEST_TIMEOUT_MS
                          longest a request (headers and body, a git push's upload too) may take to
@@ -92,6 +93,7 @@ Examples:
         try {
           trunkflow = await server.createTrunkflow({ config });
         } catch (error) {
+          if (error instanceof server.ConfigError) throw new UsageError(error.message);
           const code = errnoCode(error);
           if (code === undefined) throw error;
           throw new UsageError(

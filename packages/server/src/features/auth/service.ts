@@ -1,6 +1,7 @@
 // Users, tokens and memberships: authentication of bearer and basic credentials, and the first admin.
 import type { Kysely } from 'kysely';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
+import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import type { AuditLog } from './audit.js';
@@ -24,6 +25,10 @@ export interface User {
   role: Role;
   createdAt: string;
 }
+
+/** Labels of the admin's bootstrap tokens: the one printed at first start, and TRUNKFLOW_ADMIN_TOKEN's. */
+const FIRST_START_LABEL = 'first start';
+const SEEDED_LABEL = 'TRUNKFLOW_ADMIN_TOKEN';
 
 const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,38}$/;
 
@@ -64,16 +69,30 @@ export class AuthService {
     const token = seedToken ?? generateToken();
     await this.db.transaction().execute(async (trx) => {
       const user = await this.insertUser(trx, 'admin', 'admin');
-      await this.insertToken(trx, user.id, token, 'first start');
+      await this.insertToken(trx, user.id, token, seedToken === undefined ? FIRST_START_LABEL : SEEDED_LABEL);
       await this.audit.write(trx, { actor: null, action: 'user.created', target: 'admin', details: { role: 'admin' } });
     });
     return { created: true, token };
   }
 
-  /** A seeded token stays valid across restarts: re-seeding the same value is a no-op. */
+  /**
+   * TRUNKFLOW_ADMIN_TOKEN names the admin's bootstrap token. The same value again is a no-op; a new
+   * value replaces it: the bootstrap token seeded before (or printed at first start) is revoked,
+   * so an operator who rotates the variable knows the old value is dead. Tokens made with
+   * `admin token create` are left alone. A value that was revoked stays revoked: it may have leaked.
+   */
   private async ensureAdminToken(token: string): Promise<void> {
     const hash = hashToken(token);
-    const found = await this.db.selectFrom('tokens').select('id').where('token_hash', '=', hash).executeTakeFirst();
+    const found = await this.db
+      .selectFrom('tokens')
+      .select(['id', 'revoked_at'])
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
+    if (found?.revoked_at) {
+      throw new ConfigError(
+        `TRUNKFLOW_ADMIN_TOKEN: this token was revoked (${found.revoked_at}) and is not brought back: set a new value of at least 16 characters`,
+      );
+    }
     if (found) return;
     const admin = await this.db
       .selectFrom('users')
@@ -83,7 +102,27 @@ export class AuthService {
       .executeTakeFirst();
     if (!admin) return;
     await this.db.transaction().execute(async (trx) => {
-      await this.insertToken(trx, admin.id, token, 'TRUNKFLOW_ADMIN_TOKEN');
+      const previous = await trx
+        .selectFrom('tokens')
+        .select('id')
+        .where('user_id', '=', admin.id)
+        .where('label', 'in', [SEEDED_LABEL, FIRST_START_LABEL])
+        .where('revoked_at', 'is', null)
+        .execute();
+      for (const { id } of previous) {
+        await trx
+          .updateTable('tokens')
+          .set({ revoked_at: this.clock.now().toISOString() })
+          .where('id', '=', id)
+          .execute();
+        await this.audit.write(trx, {
+          actor: null,
+          action: 'token.revoked',
+          target: admin.id,
+          details: { tokenId: id, reason: 'TRUNKFLOW_ADMIN_TOKEN changed' },
+        });
+      }
+      await this.insertToken(trx, admin.id, token, SEEDED_LABEL);
       await this.audit.write(trx, { actor: null, action: 'token.seeded', target: admin.id, details: {} });
     });
   }
