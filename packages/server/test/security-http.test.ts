@@ -185,4 +185,29 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
     await otherStream.cancel();
     expect((await server.api('GET', '/api/me', { token: rita })).status).toBe(401);
   });
+
+  it('refuses a trunk given as a full ref, with the short name to use', async () => {
+    const created = await server.api<ErrorBody>('POST', '/api/projects', {
+      body: { name: 'full-ref', trunk: 'refs/heads/main' },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toBe(
+      'trunk "refs/heads/main" starts with "refs/": give the short name (e.g. "main" for "refs/heads/main"), Trunkflow adds refs/heads/',
+    );
+    const head = await server.api<ErrorBody>('POST', '/api/projects', { body: { name: 'head-trunk', trunk: 'HEAD' } });
+    expect(head.status).toBe(400);
+    expect(head.body.error.message).toContain('is "HEAD", which git reads as the current commit');
+    expect((await server.api('GET', '/api/projects/full-ref')).status).toBe(404);
+  });
+
+  it('refuses a pushed branch called HEAD, or one named like a full ref, in the hook with the reason', async () => {
+    for (const ref of ['refs/heads/HEAD', 'refs/heads/refs/heads/main']) {
+      const push = await admin.run(['push', 'origin', `HEAD:${ref}`]);
+      expect(push.status, push.stderr).not.toBe(0);
+      expect(push.stderr).toContain(ref === 'refs/heads/HEAD' ? 'branch name "HEAD" is "HEAD"' : 'starts with "refs/"');
+    }
+    const refs = await admin.git('ls-remote', 'origin');
+    expect(refs).not.toContain('refs/heads/HEAD');
+    expect(refs).not.toContain('refs/heads/refs/');
+  });
 });
