@@ -75,10 +75,44 @@ async function postLargeBody(port: number, path: string, headers: Record<string,
   return { response, written, closedByServer: closed && response.length > 0 } satisfies RawAnswer;
 }
 
+/**
+ * Sends a request's headers, then its body one byte every 5 s, until the server closes the
+ * connection (or 30 s pass). Resolves with everything the server answered.
+ */
+async function trickle(port: number, path: string, headers: Record<string, string>) {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let response = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    response += chunk;
+  });
+  socket.on('error', () => {});
+  const head = Object.entries({ host: `127.0.0.1:${port}`, 'content-length': '1000', ...headers })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\n{`);
+  let sent = 1;
+  const drip = setInterval(() => {
+    if (!socket.destroyed) socket.write(' ');
+    sent += 1;
+  }, 5000);
+  const giveUp = setTimeout(() => socket.destroy(), 30_000);
+  const closedByServer = await new Promise<boolean>((resolve) =>
+    socket.once('close', () => resolve(response.length > 0)),
+  );
+  clearInterval(drip);
+  clearTimeout(giveUp);
+  return { response, closedByServer, sent };
+}
+
 describe.each(testDatabases())('the HTTP boundary of a real server on $name', (kind) => {
-  async function serve(dataDir = dirs.make('security-data')): Promise<RunningServer> {
+  async function serve(dataDir = dirs.make('security-data'), extra: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
     const database = kind.name === 'postgres' ? await kind.open({ migrate: false }) : null;
-    const env = { TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN, ...(database?.url ? { DATABASE_URL: database.url } : {}) };
+    const env = {
+      TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...(database?.url ? { DATABASE_URL: database.url } : {}),
+      ...extra,
+    };
     const server = await startServer({ dataDir, env });
     servers.push(server);
     return server;
@@ -171,5 +205,83 @@ describe.each(testDatabases())('the HTTP boundary of a real server on $name', (k
       expect(files).toContain('trunkflow.sqlite-wal');
       for (const name of files) expect(modeOf(join(dataDir, name)), name).toBe('600');
     }
+  });
+
+  it('ends a body that trickles in a byte every 5 s with 408 in the error envelope, and closes', async () => {
+    const server = await serve(undefined, { TRUNKFLOW_REQUEST_TIMEOUT_MS: '2000' });
+    const slow = await trickle(server.port, '/api/projects', {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      'content-type': 'application/json',
+    });
+    expect(slow.closedByServer).toBe(true);
+    expect(slow.response).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    const body = JSON.parse(slow.response.slice(slow.response.indexOf('\r\n\r\n') + 4)) as {
+      error: { code: string; message: string };
+    };
+    expect(body.error.code).toBe('request_timeout');
+    expect(body.error.message).toContain('raise TRUNKFLOW_REQUEST_TIMEOUT_MS');
+    // Nothing was created from the part that did arrive.
+    const list = await fetch(`${server.url}/api/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(((await list.json()) as { projects: unknown[] }).projects).toEqual([]);
+  });
+
+  it('answers a slow body with a bad token 401 at once and closes the connection', async () => {
+    // The default timeout (300 s) is far away: what ends this connection is the 401.
+    const server = await serve();
+    for (const path of ['/api/projects', '/git/shop.git/git-receive-pack']) {
+      const slow = await trickle(server.port, path, {
+        authorization: 'Bearer tf_not_a_token_at_all_0123',
+        'content-type': path.startsWith('/git') ? 'application/x-git-receive-pack-request' : 'application/json',
+      });
+      expect(slow.closedByServer, path).toBe(true);
+      expect(slow.response, path).toMatch(/^HTTP\/1\.1 401 /);
+      expect(slow.response.toLowerCase()).toContain('connection: close');
+      expect(slow.sent, `${path}: the server waited for more of the body`).toBe(1);
+    }
+  });
+
+  it('refuses a TRUNKFLOW_REQUEST_TIMEOUT_MS that is not a number of milliseconds', async () => {
+    await expect(serve(undefined, { TRUNKFLOW_REQUEST_TIMEOUT_MS: '5s' })).rejects.toThrow(
+      /TRUNKFLOW_REQUEST_TIMEOUT_MS: .*number/,
+    );
+  });
+
+  it('revokes the previously seeded admin token when TRUNKFLOW_ADMIN_TOKEN changes between starts', async () => {
+    const database = kind.name === 'postgres' ? await kind.open({ migrate: false }) : null;
+    const dataDir = dirs.make('rotate-data');
+    const start = async (token: string) => {
+      const env = { TRUNKFLOW_ADMIN_TOKEN: token, ...(database?.url ? { DATABASE_URL: database.url } : {}) };
+      const server = await startServer({ dataDir, env });
+      servers.push(server);
+      return server;
+    };
+    const status = (server: RunningServer, token: string) =>
+      fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const first = 'rotate-first-token-0123456789';
+    const second = 'rotate-second-token-0123456789';
+
+    const one = await start(first);
+    const made = await fetch(`${one.url}/api/admin/users/admin/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'laptop' }),
+    });
+    const laptop = ((await made.json()) as { token: string }).token;
+    expect(await one.stop()).toBe(0);
+
+    const two = await start(second);
+    expect(await status(two, first)).toBe(401);
+    expect(await status(two, second)).toBe(200);
+    // Only the bootstrap token is replaced: a token made with `admin token create` stays.
+    expect(await status(two, laptop)).toBe(200);
+    expect(await two.stop()).toBe(0);
+
+    // The same value again changes nothing; the revoked value is not brought back.
+    const three = await start(second);
+    expect(await status(three, second)).toBe(200);
+    expect(await three.stop()).toBe(0);
+    await expect(start(first)).rejects.toThrow(
+      /exited with 2 [\s\S]*TRUNKFLOW_ADMIN_TOKEN: this token was revoked .* set a new value/,
+    );
   });
 });

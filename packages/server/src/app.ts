@@ -90,10 +90,16 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     registers: [registry],
   });
 
-  const first = await auth.ensureFirstAdmin(config.adminToken);
+  // A refused TRUNKFLOW_ADMIN_TOKEN stops the start; the pool must not keep the process waiting.
+  const first = await auth.ensureFirstAdmin(config.adminToken).catch(async (error: unknown) => {
+    await rules.close();
+    await database.close();
+    throw error;
+  });
   const http = await buildHttpApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     authenticate: (token) => auth.authenticate(token),
   });
   http.addHook('onResponse', async (request, reply) => {
@@ -126,7 +132,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerHealthRoutes(http, db, registry, () => draining);
   registerAuthRoutes(http, auth, projects);
   registerProjectRoutes(http, projects, gitUrlOf);
-  registerEventRoutes(http, events, hub, projects);
+  registerEventRoutes(http, events, hub, projects, auth);
   registerGitRoutes(http, git, (token) => auth.authenticate(token));
   registerPullRoutes(http, pulls, projects);
 

@@ -132,4 +132,82 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
       expect(answer.headers.get('x-powered-by')).toBeNull();
     }
   });
+
+  it('ends the open event streams of a token the moment it is revoked, and only those', async () => {
+    const rita = await server.createUser('rita', 'viewer');
+    const second = await server.api<{ token: string }>('POST', '/api/admin/users/rita/tokens', {
+      body: { label: 'second' },
+    });
+    expect(second.status).toBe(201);
+    const { body } = await server.api<{ tokens: { id: string; label: string }[] }>(
+      'GET',
+      '/api/admin/users/rita/tokens',
+    );
+    const ritaTokenId = body.tokens.find((token) => token.label === 'created with user')?.id ?? '';
+
+    const open = async (token: string) => {
+      const response = await fetch(`${server.url}/api/events/stream`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      /** Reads until `until` appears or the stream ends; bounded, so a stream left open fails the test. */
+      const readUntil = async (until: string | null) => {
+        const giveUp = setTimeout(() => void reader.cancel(), 10_000);
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return { text, ended: true };
+            text += decoder.decode(value, { stream: true });
+            if (until !== null && text.includes(until)) return { text, ended: false };
+          }
+        } finally {
+          clearTimeout(giveUp);
+        }
+      };
+      await readUntil(': connected');
+      return { readUntil, cancel: () => reader.cancel().catch(() => {}) };
+    };
+    const revokedStream = await open(rita);
+    const otherStream = await open(second.body.token);
+
+    expect((await server.api('DELETE', `/api/admin/tokens/${ritaTokenId}`)).status).toBe(200);
+    const ended = await revokedStream.readUntil(null);
+    expect(ended.ended).toBe(true);
+    expect(ended.text).toContain(': token revoked; the stream ends');
+
+    // The user's other token keeps its stream, and still receives events.
+    expect((await server.api('POST', '/api/projects', { body: { name: 'after-revoke' } })).status).toBe(201);
+    const other = await otherStream.readUntil('"after-revoke"');
+    expect(other.ended).toBe(false);
+    await otherStream.cancel();
+    expect((await server.api('GET', '/api/me', { token: rita })).status).toBe(401);
+  });
+
+  it('refuses a trunk given as a full ref, with the short name to use', async () => {
+    const created = await server.api<ErrorBody>('POST', '/api/projects', {
+      body: { name: 'full-ref', trunk: 'refs/heads/main' },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toBe(
+      'trunk "refs/heads/main" starts with "refs/": give the short name (e.g. "main" for "refs/heads/main"), Trunkflow adds refs/heads/',
+    );
+    const head = await server.api<ErrorBody>('POST', '/api/projects', { body: { name: 'head-trunk', trunk: 'HEAD' } });
+    expect(head.status).toBe(400);
+    expect(head.body.error.message).toContain('is "HEAD", which git reads as the current commit');
+    expect((await server.api('GET', '/api/projects/full-ref')).status).toBe(404);
+  });
+
+  it('refuses a pushed branch called HEAD, or one named like a full ref, in the hook with the reason', async () => {
+    for (const ref of ['refs/heads/HEAD', 'refs/heads/refs/heads/main']) {
+      const push = await admin.run(['push', 'origin', `HEAD:${ref}`]);
+      expect(push.status, push.stderr).not.toBe(0);
+      expect(push.stderr).toContain(ref === 'refs/heads/HEAD' ? 'branch name "HEAD" is "HEAD"' : 'starts with "refs/"');
+    }
+    const refs = await admin.git('ls-remote', 'origin');
+    expect(refs).not.toContain('refs/heads/HEAD');
+    expect(refs).not.toContain('refs/heads/refs/');
+  });
 });

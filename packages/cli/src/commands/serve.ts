@@ -60,8 +60,12 @@ export function registerServe(program: Command, io: CliIo): void {
       `
 Environment:
   DATABASE_URL           postgres://… to use PostgreSQL instead of the embedded SQLite
-  TRUNKFLOW_ADMIN_TOKEN  seeds the admin's token (at least 16 characters) instead of printing a new one
+  TRUNKFLOW_ADMIN_TOKEN  seeds the admin's token (at least 16 characters) instead of printing a new one;
+                         a new value revokes the one seeded (or printed) before
   TRUNKFLOW_PUBLIC_URL   the URL users reach this server at, used in git URLs
+  TRUNKFLOW_REQUEST_TIMEOUT_MS
+                         longest a request (headers and body, a git push's upload too) may take to
+                         arrive; slower ones get 408 (default 300000)
   LOG_LEVEL              fatal, error, warn, info (default), debug, trace or silent
 
 On first start the server creates the admin user and prints its token once.

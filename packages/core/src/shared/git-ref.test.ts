@@ -27,9 +27,23 @@ describe('checkRefFormat', () => {
     ['a.', 'ends with "."'],
     ['a/.hidden', 'starting with "."'],
     ['a/b.lock', 'ending with ".lock"'],
+    ['HEAD', 'is "HEAD", which git reads as the current commit'],
   ])('rejects %j: %s', (name, problem) => {
     const message = checkRefFormat(name);
     expect(message).toContain(problem);
     expect(message).toContain('feature/TF-12-export');
+  });
+
+  it.each([
+    ['refs/heads/main', '"main"'],
+    ['refs/tags/v1', '"tags/v1"'],
+  ])('rejects the full ref %j and names the short one (%s)', (name, short) => {
+    const message = checkRefFormat(name);
+    expect(message).toContain('starts with "refs/": give the short name');
+    expect(message).toContain(short);
+  });
+
+  it.each(['HEADS', 'head', 'feature/HEAD', 'my-refs/x'])('still accepts %j', (name) => {
+    expect(checkRefFormat(name)).toBeNull();
   });
 });

@@ -17,6 +17,12 @@ export function checkRefFormat(name: string): string | null {
   if (name === '') return `is empty: ${fix}`;
   if (name.startsWith('-')) return `starts with "-": ${fix}`;
   if (name === '@') return `is "@", which git reserves: ${fix}`;
+  // Both are valid to git, and both mislead it: `HEAD` shadows the current commit in every
+  // command, and `refs/heads/main` would become refs/heads/refs/heads/main, not main.
+  if (name === 'HEAD') return `is "HEAD", which git reads as the current commit, not a branch: ${fix}`;
+  if (name.startsWith('refs/')) {
+    return `starts with "refs/": give the short name (e.g. "${name.replace(/^refs\/(heads\/)?/, '')}" for "${name}"), Trunkflow adds refs/heads/`;
+  }
   const bad = forbiddenCharacter(name);
   if (bad !== null) {
     const shown = bad === ' ' ? 'a space' : FORBIDDEN_PUNCTUATION.has(bad) ? `"${bad}"` : 'a control character';

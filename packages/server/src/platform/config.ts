@@ -17,6 +17,12 @@ const serverConfigSchema = z.object({
   /** Test-only crash points, e.g. `merge.after-ref-update`; a process that hits one kills itself. */
   faults: z.array(z.string()),
   bodyLimitBytes: z.number().int().positive(),
+  /** The longest a request may take to arrive, headers and body; slower ones end with 408. */
+  requestTimeoutMs: z.coerce
+    .number()
+    .int()
+    .min(1000, 'must be at least 1000 (milliseconds)')
+    .max(86_400_000, 'must be at most 86400000 (a day, in milliseconds)'),
 });
 
 export type ServerConfig = z.output<typeof serverConfigSchema>;
@@ -41,6 +47,9 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv, cwd
     logLevel: env.LOG_LEVEL ?? 'info',
     faults: (env.TRUNKFLOW_FAULTS ?? '').split(',').filter(Boolean),
     bodyLimitBytes: 1_048_576,
+    // Node's own default: long enough for a large git push on a slow link, short enough that a
+    // client trickling a body a byte at a time cannot hold a connection for long.
+    requestTimeoutMs: env.TRUNKFLOW_REQUEST_TIMEOUT_MS || 300_000,
   });
   if (!result.success) {
     const names: Record<string, string> = {
@@ -51,6 +60,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv, cwd
       adminToken: 'TRUNKFLOW_ADMIN_TOKEN',
       publicUrl: 'TRUNKFLOW_PUBLIC_URL',
       logLevel: 'LOG_LEVEL',
+      requestTimeoutMs: 'TRUNKFLOW_REQUEST_TIMEOUT_MS',
     };
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');

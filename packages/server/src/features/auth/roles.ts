@@ -40,6 +40,8 @@ export interface Actor {
   /** Instance-wide role; a project membership may override it. */
   role: Role;
   memberships: ReadonlyMap<string, Role>;
+  /** The token this actor authenticated with, so what it opened (event streams) ends when it is revoked. */
+  tokenId?: string;
 }
 
 export function roleIn(actor: Actor, projectId: string | null): Role {

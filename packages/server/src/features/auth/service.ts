@@ -1,6 +1,7 @@
 // Users, tokens and memberships: authentication of bearer and basic credentials, and the first admin.
 import type { Kysely } from 'kysely';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
+import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import type { AuditLog } from './audit.js';
@@ -60,6 +61,10 @@ export function validateEmail(email: string): void {
   }
 }
 
+/** Labels of the admin's bootstrap tokens: the one printed at first start, and TRUNKFLOW_ADMIN_TOKEN's. */
+const FIRST_START_LABEL = 'first start';
+const SEEDED_LABEL = 'TRUNKFLOW_ADMIN_TOKEN';
+
 const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,38}$/;
 
 export function validateUserName(name: string): void {
@@ -76,6 +81,9 @@ export function parseRole(role: string): Role {
 }
 
 export class AuthService {
+  /** Told, in this process, of each token revoked here: open event streams of that token end at once. */
+  private readonly revocationListeners = new Set<(tokenId: string) => void>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -96,16 +104,30 @@ export class AuthService {
     const token = seedToken ?? generateToken();
     await this.db.transaction().execute(async (trx) => {
       const user = await this.insertUser(trx, 'admin', 'admin');
-      await this.insertToken(trx, user.id, token, 'first start');
+      await this.insertToken(trx, user.id, token, seedToken === undefined ? FIRST_START_LABEL : SEEDED_LABEL);
       await this.audit.write(trx, { actor: null, action: 'user.created', target: 'admin', details: { role: 'admin' } });
     });
     return { created: true, token };
   }
 
-  /** A seeded token stays valid across restarts: re-seeding the same value is a no-op. */
+  /**
+   * TRUNKFLOW_ADMIN_TOKEN names the admin's bootstrap token. The same value again is a no-op; a new
+   * value replaces it: the bootstrap token seeded before (or printed at first start) is revoked,
+   * so an operator who rotates the variable knows the old value is dead. Tokens made with
+   * `admin token create` are left alone. A value that was revoked stays revoked: it may have leaked.
+   */
   private async ensureAdminToken(token: string): Promise<void> {
     const hash = hashToken(token);
-    const found = await this.db.selectFrom('tokens').select('id').where('token_hash', '=', hash).executeTakeFirst();
+    const found = await this.db
+      .selectFrom('tokens')
+      .select(['id', 'revoked_at'])
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
+    if (found?.revoked_at) {
+      throw new ConfigError(
+        `TRUNKFLOW_ADMIN_TOKEN: this token was revoked (${found.revoked_at}) and is not brought back: set a new value of at least 16 characters`,
+      );
+    }
     if (found) return;
     const admin = await this.db
       .selectFrom('users')
@@ -115,7 +137,27 @@ export class AuthService {
       .executeTakeFirst();
     if (!admin) return;
     await this.db.transaction().execute(async (trx) => {
-      await this.insertToken(trx, admin.id, token, 'TRUNKFLOW_ADMIN_TOKEN');
+      const previous = await trx
+        .selectFrom('tokens')
+        .select('id')
+        .where('user_id', '=', admin.id)
+        .where('label', 'in', [SEEDED_LABEL, FIRST_START_LABEL])
+        .where('revoked_at', 'is', null)
+        .execute();
+      for (const { id } of previous) {
+        await trx
+          .updateTable('tokens')
+          .set({ revoked_at: this.clock.now().toISOString() })
+          .where('id', '=', id)
+          .execute();
+        await this.audit.write(trx, {
+          actor: null,
+          action: 'token.revoked',
+          target: admin.id,
+          details: { tokenId: id, reason: 'TRUNKFLOW_ADMIN_TOKEN changed' },
+        });
+      }
+      await this.insertToken(trx, admin.id, token, SEEDED_LABEL);
       await this.audit.write(trx, { actor: null, action: 'token.seeded', target: admin.id, details: {} });
     });
   }
@@ -200,9 +242,21 @@ export class AuthService {
     }));
   }
 
+  /** Calls `listener` with the id of each token revoked through this service; returns the unsubscribe. */
+  onTokenRevoked(listener: (tokenId: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  /** Whether a token still authenticates; streams re-check this, for revocations on another replica. */
+  async isTokenActive(tokenId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('tokens').select('revoked_at').where('id', '=', tokenId).executeTakeFirst();
+    return row !== undefined && row.revoked_at === null;
+  }
+
   /** Revokes a token at once; revoking twice is a no-op that still answers the token. */
   async revokeToken(actor: Actor, tokenId: string): Promise<TokenInfo> {
-    return this.db.transaction().execute(async (trx) => {
+    const info = await this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
       if (!row)
         throw new NotFoundError(`no token with id "${tokenId}": list them with \`trunkflow admin token list <user>\``);
@@ -218,6 +272,9 @@ export class AuthService {
       }
       return { id: row.id, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt };
     });
+    // After the commit, so a stream that re-checks the token sees it revoked.
+    for (const listener of this.revocationListeners) listener(info.id);
+    return info;
   }
 
   async setMembership(actor: Actor, projectId: string, userName: string, role: Role): Promise<void> {
@@ -269,6 +326,7 @@ export class AuthService {
       name: row.name,
       role: parseRole(row.role),
       memberships: new Map(memberships.map((m) => [m.project_id, parseRole(m.role)])),
+      tokenId: row.tokenId,
     };
   }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventLog } from '../../platform/events/event-log.js';
-import type { App } from '../../platform/http/app.js';
+import { type App, requireActor } from '../../platform/http/app.js';
 import { nonNegativeIntegerParam, positiveIntegerParam } from '../../platform/http/numbers.js';
 import type { ProjectService } from '../projects/service.js';
 
@@ -20,7 +20,19 @@ function sse(event: DomainEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, projects: ProjectService): void {
+/** What a stream needs of authentication: to end when its token is revoked. */
+export interface TokenRevocations {
+  onTokenRevoked(listener: (tokenId: string) => void): () => void;
+  isTokenActive(tokenId: string): Promise<boolean>;
+}
+
+export function registerEventRoutes(
+  app: App,
+  log: EventLog,
+  hub: EventHub,
+  projects: ProjectService,
+  tokens: TokenRevocations,
+): void {
   /**
    * An id past the end is not an id this server sent: a log that was reset, or another server.
    * Resuming from it would silently skip every event up to it, so it is refused.
@@ -91,8 +103,18 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
         open = false;
         clearInterval(heartbeat);
         unsubscribe();
+        stopWatchingToken();
         if (!raw.writableEnded) raw.end();
       };
+      // A revoked token's streams end: at once for a revocation in this process, and at the next
+      // heartbeat for one made through another replica.
+      const tokenId = requireActor(request).tokenId;
+      const revoked = () => {
+        write(': token revoked; the stream ends\n\n');
+        close();
+      };
+      const stopWatchingToken =
+        tokenId === undefined ? () => {} : tokens.onTokenRevoked((id) => id === tokenId && revoked());
       // Listen first and buffer, then replay from the log, so nothing falls between the two.
       let lastSent = resumeFrom ?? hub.position;
       const buffered: DomainEvent[] = [];
@@ -102,7 +124,15 @@ export function registerEventRoutes(app: App, log: EventLog, hub: EventHub, proj
         lastSent = event.id;
         write(sse(event));
       };
-      const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
+      const heartbeat = setInterval(() => {
+        write(': keep-alive\n\n');
+        if (tokenId !== undefined) {
+          tokens.isTokenActive(tokenId).then(
+            (active) => active || revoked(),
+            () => {},
+          );
+        }
+      }, 15_000);
       heartbeat.unref();
       const unsubscribe = hub.subscribe((event) => (replaying ? buffered.push(event) : send(event)), projectId, close);
       raw.on('close', close);

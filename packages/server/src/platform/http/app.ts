@@ -1,5 +1,5 @@
 // The Fastify instance: zod route contracts, OpenAPI, bearer auth, and one error mapping for every route.
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -40,6 +40,8 @@ export type App = FastifyInstance<
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Node's requestTimeout: the whole request (headers and body) must arrive within it. */
+  requestTimeoutMs: number;
   authenticate(token: string): Promise<Actor>;
 }
 
@@ -95,6 +97,31 @@ function closeWithoutReading(socket: Socket): void {
   };
 }
 
+/**
+ * Errors Node raises before Fastify has a request (a body too slow to arrive, a malformed request)
+ * are written to the socket by hand, in the usual envelope, and the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket, requestTimeoutMs: number): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [
+          408,
+          'request_timeout',
+          `the request did not arrive within ${requestTimeoutMs} ms: send it faster, or raise TRUNKFLOW_REQUEST_TIMEOUT_MS on the server`,
+        ]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'bad_request', 'the request headers are too large: send fewer or shorter headers']
+        : [400, 'bad_request', 'the request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ error: { code, message, details: {} } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroySoon();
+}
+
 function sendError(
   reply: FastifyReply,
   status: number,
@@ -110,6 +137,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { maxParamLength: 500 },
+    // Slow bodies end: Node answers 408 and closes once a request takes longer than this to
+    // arrive. It checks every connection on an interval (30 s by default), kept well below it.
+    requestTimeout: options.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, options.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(options.requestTimeoutMs / 4))),
+    },
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, options.requestTimeoutMs),
     // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get the same
     // envelope as every other error.
     frameworkErrors: (error, request, reply) => {
