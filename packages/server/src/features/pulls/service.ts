@@ -522,7 +522,6 @@ export class PullService {
     const facts: GateFacts = {
       project: project.name,
       number: pull.number,
-      project: project.name,
       state: pull.state,
       draft: pull.draft,
       authorId: pull.authorId,
