@@ -34,6 +34,15 @@ function decodePath(rawPath: string): string {
   }
 }
 
+/** What a git user does about a missing or bad token; git shows it under "remote:". */
+function gitCredentialsHint(request: FastifyRequest, project: string): string {
+  const host = request.headers.host ?? 'localhost:4400';
+  return (
+    `use your Trunkflow token as the password: git clone http://<user>:<token>@${host}/git/${project}.git, ` +
+    'or store it with a credential helper (git config --global credential.helper store)'
+  );
+}
+
 function refuse(reply: FastifyReply, status: number, message: string) {
   // git prints the body of a failed smart-HTTP request, so plain text reaches the user.
   if (status === 401) reply.header('www-authenticate', 'Basic realm="Trunkflow", charset="UTF-8"');
@@ -65,10 +74,15 @@ export function registerGitRoutes(
       try {
         const path = decodePath(rawPath);
         const token = credentialsOf(request);
-        git.parsePath(path);
-        if (token === null)
-          throw new UnauthenticatedError('authentication required: use your Trunkflow token as the password');
-        targets.set(request, await git.authorize(path, query, await authenticate(token)));
+        const { project } = git.parsePath(path);
+        const howTo = gitCredentialsHint(request, project);
+        if (token === null) throw new UnauthenticatedError(`authentication required: ${howTo}`);
+        const actor = await authenticate(token).catch((error: unknown) => {
+          if (error instanceof UnauthenticatedError)
+            throw new UnauthenticatedError(`that token is not valid: ${howTo}`);
+          throw error;
+        });
+        targets.set(request, await git.authorize(path, query, actor));
       } catch (error) {
         if (!(error instanceof TrunkflowError)) throw error;
         return refuse(reply, HTTP_STATUS[error.code], error.message);
