@@ -269,7 +269,7 @@ describe('trunkflow project', () => {
     });
     const text = await admin('project', 'create', 'docs');
     expect(text.stdout).toBe(
-      `created project docs (trunk main)\n  git clone http://localhost:${server.port}/git/docs.git\n`,
+      `created project docs (trunk main, internal)\n  git clone http://localhost:${server.port}/git/docs.git\n`,
     );
   });
 

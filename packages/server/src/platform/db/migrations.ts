@@ -164,11 +164,31 @@ const pullRequestGate: Migration = {
   },
 };
 
+/**
+ * Project visibility: `internal` (every user may read it; what every project was before) or
+ * `private` (members and admins only).
+ */
+const projectVisibility: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('projects')
+      .addColumn('visibility', 'text', (c) => c.notNull().defaultTo('internal'))
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('projects').dropColumn('visibility').execute();
+  },
+};
+
 /** Migrations in order; names are stable because they are recorded in the database. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001-initial': initial(dialect), '0002-pull-request-gate': pullRequestGate };
+      return {
+        '0001-initial': initial(dialect),
+        '0002-pull-request-gate': pullRequestGate,
+        '0003-project-visibility': projectVisibility,
+      };
     },
   };
 }

@@ -31,6 +31,8 @@ export interface ProjectsTable {
   required_approvals: number;
   next_pr_number: number;
   created_at: string;
+  /** `internal` or `private`. */
+  visibility: string;
 }
 
 export interface MembershipsTable {

@@ -40,8 +40,8 @@ export type App = FastifyInstance<
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimitBytes: number;
-  /** Node's requestTimeout: the whole request (headers and body) must arrive within it. */
-  requestTimeoutMs: number;
+  /** Node's requestTimeout: the whole request (headers and body) must arrive within it. Default 300 s. */
+  requestTimeoutMs?: number;
   authenticate(token: string): Promise<Actor>;
 }
 
@@ -132,7 +132,8 @@ function sendError(
   return reply.status(status).send({ error: { code, message, details } });
 }
 
-export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
+export async function buildHttpApp(httpOptions: HttpAppOptions): Promise<App> {
+  const options = { ...httpOptions, requestTimeoutMs: httpOptions.requestTimeoutMs ?? 300_000 };
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
