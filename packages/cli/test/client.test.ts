@@ -243,7 +243,9 @@ describe('trunkflow project', () => {
     const list = await admin('project', 'list', '--format', 'json');
     expect(JSON.parse(list.stdout).projects.map((entry: { name: string }) => entry.name)).toContain('shop');
     const text = await admin('project', 'list');
-    expect(text.stdout).toMatch(new RegExp(`\\nshop +main +http://localhost:${server.port}/git/shop\\.git\\n`));
+    expect(text.stdout).toMatch(
+      new RegExp(`\\nshop +main +internal +http://localhost:${server.port}/git/shop\\.git\\n`),
+    );
   });
 
   it('passes the project options through', async () => {
