@@ -49,6 +49,14 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
     expect(body.error.message).toContain('is not valid percent-encoding');
     expect(body.error.message).toContain('%XX');
     expect(body.error.details).toEqual({});
+    // In the query string and the git path too: never Fastify's own shape, never a 500.
+    for (const path of ['/api/events?project=%E0%A4%A', '/git/%E0%A4%A.git/info/refs?service=git-upload-pack']) {
+      const answer = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const text = await answer.text();
+      expect(answer.status, `${path}: ${text}`).toBeGreaterThanOrEqual(400);
+      expect(answer.status, `${path}: ${text}`).toBeLessThan(500);
+      if (path.startsWith('/api')) expect(Object.keys(JSON.parse(text))).toEqual(['error']);
+    }
   });
 
   it.each(['1e3', '0x10', ' 1', '1 ', '+1', '01', '1.0', '0', '-1', '99999999999999999999'])(
