@@ -130,13 +130,15 @@ describe.each(testDatabases())('the HTTP boundary of a real server on $name', (k
     const before = rssBytes(pid);
 
     // text/plain is a type Fastify would parse in full; git's own type would be streamed to git.
-    for (const [path, type] of [
-      ['/git/shop.git/git-receive-pack', 'text/plain'],
-      ['/git/shop.git/git-receive-pack', 'application/x-git-receive-pack-request'],
-      ['/api/projects', 'application/json'],
+    for (const [path, type, status] of [
+      ['/git/shop.git/git-receive-pack', 'text/plain', 401],
+      ['/git/shop.git/git-receive-pack', 'application/x-git-receive-pack-request', 401],
+      ['/api/projects', 'application/json', 401],
+      // A route that does not exist is answered before its body is read, too.
+      ['/api/no-such-route', 'application/json', 404],
     ] as const) {
       const answer = await postLargeBody(server.port, path, { 'content-type': type }, 100 * MB);
-      expect(answer.response, path).toMatch(/^HTTP\/1\.1 401 /);
+      expect(answer.response, path).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       expect(answer.response.toLowerCase()).toContain('connection: close');
       expect(answer.closedByServer, `${path}: the server kept the connection open`).toBe(true);
       expect(answer.written, `${path}: the server read the whole body`).toBeLessThan(100 * MB);
