@@ -263,7 +263,9 @@ describe('trunkflow project', () => {
     const list = await admin('project', 'list', '--format', 'json');
     expect(JSON.parse(list.stdout).projects.map((entry: { name: string }) => entry.name)).toContain('shop');
     const text = await admin('project', 'list');
-    expect(text.stdout).toMatch(new RegExp(`\\nshop +main +http://localhost:${server.port}/git/shop\\.git\\n`));
+    expect(text.stdout).toMatch(
+      new RegExp(`\\nshop +main +internal +http://localhost:${server.port}/git/shop\\.git\\n`),
+    );
   });
 
   it('passes the project options through', async () => {
@@ -289,7 +291,7 @@ describe('trunkflow project', () => {
     });
     const text = await admin('project', 'create', 'docs');
     expect(text.stdout).toBe(
-      `created project docs (trunk main)\n  git clone http://localhost:${server.port}/git/docs.git\n`,
+      `created project docs (trunk main, internal)\n  git clone http://localhost:${server.port}/git/docs.git\n`,
     );
   });
 

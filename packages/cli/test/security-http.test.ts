@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { testDatabases } from '@trunkflow/server/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { gitWithToken, type RunningServer, startServer, TempDirs } from './helpers/server.js';
+import { baseEnv, gitWithToken, type RunningServer, runCliAsync, startServer, TempDirs } from './helpers/server.js';
 
 const ADMIN_TOKEN = 'security-admin-token-0123456789';
 const MB = 1024 * 1024;
@@ -130,13 +130,15 @@ describe.each(testDatabases())('the HTTP boundary of a real server on $name', (k
     const before = rssBytes(pid);
 
     // text/plain is a type Fastify would parse in full; git's own type would be streamed to git.
-    for (const [path, type] of [
-      ['/git/shop.git/git-receive-pack', 'text/plain'],
-      ['/git/shop.git/git-receive-pack', 'application/x-git-receive-pack-request'],
-      ['/api/projects', 'application/json'],
+    for (const [path, type, status] of [
+      ['/git/shop.git/git-receive-pack', 'text/plain', 401],
+      ['/git/shop.git/git-receive-pack', 'application/x-git-receive-pack-request', 401],
+      ['/api/projects', 'application/json', 401],
+      // A route that does not exist is answered before its body is read, too.
+      ['/api/no-such-route', 'application/json', 404],
     ] as const) {
       const answer = await postLargeBody(server.port, path, { 'content-type': type }, 100 * MB);
-      expect(answer.response, path).toMatch(/^HTTP\/1\.1 401 /);
+      expect(answer.response, path).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
       expect(answer.response.toLowerCase()).toContain('connection: close');
       expect(answer.closedByServer, `${path}: the server kept the connection open`).toBe(true);
       expect(answer.written, `${path}: the server read the whole body`).toBeLessThan(100 * MB);
@@ -282,6 +284,27 @@ describe.each(testDatabases())('the HTTP boundary of a real server on $name', (k
     expect(await three.stop()).toBe(0);
     await expect(start(first)).rejects.toThrow(
       /exited with 2 [\s\S]*TRUNKFLOW_ADMIN_TOKEN: this token was revoked .* set a new value/,
+    );
+  });
+
+  it('creates a private project with `project create --visibility private`, and refuses another value', async () => {
+    const server = await serve();
+    const env = {
+      ...baseEnv(dirs.make('visibility-home')),
+      TRUNKFLOW_SERVER: server.url,
+      TRUNKFLOW_TOKEN: ADMIN_TOKEN,
+    };
+    const created = await runCliAsync(['project', 'create', 'vault', '--visibility', 'private', '--format', 'json'], {
+      env,
+    });
+    expect(created.status, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'vault', visibility: 'private' });
+    const list = await runCliAsync(['project', 'list'], { env });
+    expect(list.stdout).toMatch(/vault\s+main\s+private/);
+    const bad = await runCliAsync(['project', 'create', 'open', '--visibility', 'public'], { env });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(
+      '--visibility "public" is not valid: use internal (every user) or private (members only)',
     );
   });
 });

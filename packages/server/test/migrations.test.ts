@@ -54,7 +54,7 @@ describe.each(testDatabases())('migrations on $name', (kind) => {
     }
   });
 
-  it('gives users that existed before 0003 the default e-mail <name>@trunkflow.local', async () => {
+  it('gives users that existed before 0004 the default e-mail <name>@trunkflow.local', async () => {
     const database = await kind.open({ migrate: false });
     try {
       const migrator = new Migrator({ db: database.db, provider: migrationProvider(database.dialect) });
@@ -63,7 +63,7 @@ describe.each(testDatabases())('migrations on $name', (kind) => {
       await sql`insert into users (id, name, role, created_at) values ('u1', 'old-timer', 'developer', '2025-01-01T00:00:00Z')`.execute(
         database.db,
       );
-      expect(await migrateToLatest(database)).toContain('0003-user-email');
+      expect(await migrateToLatest(database)).toContain('0004-user-email');
       const rows = await database.db.selectFrom('users').select(['name', 'email']).execute();
       expect(rows).toEqual([{ name: 'old-timer', email: 'old-timer@trunkflow.local' }]);
     } finally {

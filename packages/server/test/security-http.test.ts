@@ -49,6 +49,14 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
     expect(body.error.message).toContain('is not valid percent-encoding');
     expect(body.error.message).toContain('%XX');
     expect(body.error.details).toEqual({});
+    // In the query string and the git path too: never Fastify's own shape, never a 500.
+    for (const path of ['/api/events?project=%E0%A4%A', '/git/%E0%A4%A.git/info/refs?service=git-upload-pack']) {
+      const answer = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const text = await answer.text();
+      expect(answer.status, `${path}: ${text}`).toBeGreaterThanOrEqual(400);
+      expect(answer.status, `${path}: ${text}`).toBeLessThan(500);
+      if (path.startsWith('/api')) expect(Object.keys(JSON.parse(text))).toEqual(['error']);
+    }
   });
 
   it.each(['1e3', '0x10', ' 1', '1 ', '+1', '01', '1.0', '0', '-1', '99999999999999999999'])(
@@ -209,5 +217,107 @@ describe.each(testDatabases())('the HTTP boundary on $name', (kind) => {
     const refs = await admin.git('ls-remote', 'origin');
     expect(refs).not.toContain('refs/heads/HEAD');
     expect(refs).not.toContain('refs/heads/refs/');
+  });
+
+  describe('project visibility', () => {
+    let nora: string;
+    let mia: string;
+    beforeAll(async () => {
+      // Both hold an instance-wide role; only mia is a member of the private project.
+      nora = await server.createUser('nora', 'developer');
+      mia = await server.createUser('mia', 'viewer');
+      const vault = await server.api<{ visibility: string }>('POST', '/api/projects', {
+        body: { name: 'vault', visibility: 'private' },
+      });
+      expect(vault.status).toBe(201);
+      expect(vault.body.visibility).toBe('private');
+      const member = await server.api('PUT', '/api/projects/vault/members/mia', { body: { role: 'viewer' } });
+      expect(member.status).toBe(200);
+    });
+
+    const names = async (token: string) =>
+      (await server.api<{ projects: { name: string }[] }>('GET', '/api/projects', { token })).body.projects.map(
+        (project) => project.name,
+      );
+
+    it('defaults to internal, and refuses an unknown visibility', async () => {
+      expect((await server.api<{ visibility: string }>('GET', '/api/projects/shop')).body.visibility).toBe('internal');
+      const bad = await server.api<ErrorBody>('POST', '/api/projects', { body: { name: 'x', visibility: 'public' } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toContain('visibility');
+    });
+
+    it('hides a private project from non-members as if it did not exist (404), and shows it to members', async () => {
+      expect(await names(nora)).toContain('shop');
+      expect(await names(nora)).not.toContain('vault');
+      expect(await names(mia)).toEqual(expect.arrayContaining(['shop', 'vault']));
+      expect(await names(ADMIN_TOKEN)).toContain('vault');
+
+      const hidden = await server.api<ErrorBody>('GET', '/api/projects/vault', { token: nora });
+      const missing = await server.api<ErrorBody>('GET', '/api/projects/no-such-project', { token: nora });
+      expect(hidden.status).toBe(404);
+      expect(hidden.body.error.message).toBe(missing.body.error.message.replace('no-such-project', 'vault'));
+      expect((await server.api('GET', '/api/projects/vault/pulls', { token: nora })).status).toBe(404);
+      expect((await server.api('GET', '/api/projects/vault', { token: mia })).status).toBe(200);
+      expect((await server.api('GET', '/api/projects/vault/pulls', { token: mia })).status).toBe(200);
+      expect((await server.api('GET', '/api/projects/shop', { token: nora })).status).toBe(200);
+    });
+
+    it('refuses non-members a clone or push of a private project with the missing-repository answer', async () => {
+      const outsider = new GitClient();
+      const insider = new GitClient();
+      try {
+        const clone = await outsider.run(['clone', '-q', authedGitUrl(server.url, 'vault', nora), '.']);
+        expect(clone.status).not.toBe(0);
+        expect(clone.stderr).toContain('no repository vault.git');
+        await outsider.git('clone', '-q', authedGitUrl(server.url, 'shop', nora), '.');
+        await insider.git('clone', '-q', authedGitUrl(server.url, 'vault', mia), '.');
+      } finally {
+        outsider.remove();
+        insider.remove();
+      }
+    });
+
+    it("keeps private events out of non-members' event pages and streams", async () => {
+      type Page = { events: { type: string; projectId: string | null; payload: { name?: string } }[] };
+      const created = (page: Page) =>
+        page.events.filter((e) => e.type === 'project.created').map((e) => e.payload.name);
+      expect((await server.api('GET', '/api/events?project=vault', { token: nora })).status).toBe(404);
+      expect(created((await server.api<Page>('GET', '/api/events?limit=1000', { token: nora })).body)).not.toContain(
+        'vault',
+      );
+      expect(created((await server.api<Page>('GET', '/api/events?limit=1000', { token: mia })).body)).toContain(
+        'vault',
+      );
+      const filtered = await fetch(`${server.url}/api/events/stream?project=vault`, {
+        headers: { authorization: `Bearer ${nora}` },
+      });
+      expect(filtered.status).toBe(404);
+      await filtered.arrayBuffer();
+
+      // Live: a private project created while nora's stream is open stays out of it; an internal one arrives.
+      const response = await fetch(`${server.url}/api/events/stream`, { headers: { authorization: `Bearer ${nora}` } });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const giveUp = setTimeout(() => void reader.cancel(), 10_000);
+      const readUntil = async (needle: string) => {
+        while (!text.includes(needle)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      await readUntil(': connected');
+      expect(
+        (await server.api('POST', '/api/projects', { body: { name: 'vault-two', visibility: 'private' } })).status,
+      ).toBe(201);
+      expect((await server.api('POST', '/api/projects', { body: { name: 'open-two' } })).status).toBe(201);
+      await readUntil('"open-two"');
+      clearTimeout(giveUp);
+      await reader.cancel();
+      expect(text).toContain('"open-two"');
+      expect(text).not.toContain('vault-two');
+    });
   });
 });

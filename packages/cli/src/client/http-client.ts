@@ -59,7 +59,13 @@ export const userSchema = z.looseObject({
 export const userWithTokenSchema = z.looseObject({ user: userSchema, token: z.string() });
 export const meSchema = z.looseObject({ id: z.string(), name: z.string(), role: z.string() });
 export const membershipSchema = z.looseObject({ project: z.string(), user: z.string(), role: z.string() });
-export const projectSchema = z.looseObject({ name: z.string(), trunk: z.string(), gitUrl: z.string() });
+export const projectSchema = z.looseObject({
+  name: z.string(),
+  trunk: z.string(),
+  gitUrl: z.string(),
+  // Absent from servers older than visibility, whose projects were all readable by every user.
+  visibility: z.string().default('internal'),
+});
 
 export const pullSchema = z.looseObject({
   number: z.number().int(),
@@ -130,6 +136,7 @@ export interface NewProject {
   allowDirectTrunkPush?: boolean;
   dismissStaleApprovals?: boolean;
   requiredApprovals?: number;
+  visibility?: 'internal' | 'private';
 }
 
 export interface NewPull {

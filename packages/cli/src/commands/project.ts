@@ -12,6 +12,17 @@ interface CreateOptions extends FormatOptions {
   allowDirectTrunkPush?: boolean;
   dismissStaleApprovals: boolean;
   requiredApprovals?: string;
+  visibility?: string;
+}
+
+const VISIBILITIES = ['internal', 'private'] as const;
+
+function parseVisibility(value: string): 'internal' | 'private' {
+  const found = VISIBILITIES.find((visibility) => visibility === value);
+  if (found === undefined) {
+    throw new UsageError(`--visibility "${value}" is not valid: use internal (every user) or private (members only)`);
+  }
+  return found;
 }
 
 function parseApprovals(value: string): number {
@@ -38,6 +49,10 @@ export function registerProject(program: Command, io: CliIo): void {
       'keep approvals when new commits are pushed (default: a push dismisses them)',
     )
     .option('--required-approvals <n>', 'approvals a PR needs to merge, 0 to 10 (default: 1)')
+    .option(
+      '--visibility <visibility>',
+      'internal: every user may read and clone it; private: only its members (you become one) and admins (default: internal)',
+    )
     .addOption(formatOption())
     .addHelpText(
       'after',
@@ -58,14 +73,17 @@ Example:
       if (options.allowDirectTrunkPush) input.allowDirectTrunkPush = true;
       if (!options.dismissStaleApprovals) input.dismissStaleApprovals = false;
       if (options.requiredApprovals !== undefined) input.requiredApprovals = parseApprovals(options.requiredApprovals);
+      if (options.visibility !== undefined) input.visibility = parseVisibility(options.visibility);
       const created = await (await connect(io, command)).createProject(input);
       if (options.format === 'json') return printJson(io, created);
-      io.stdout(`created project ${created.name} (trunk ${created.trunk})\n  git clone ${created.gitUrl}\n`);
+      io.stdout(
+        `created project ${created.name} (trunk ${created.trunk}, ${created.visibility})\n  git clone ${created.gitUrl}\n`,
+      );
     });
 
   project
     .command('list')
-    .description('List projects')
+    .description('List the projects you may see')
     .addOption(formatOption())
     .action(async (options: FormatOptions, command: Command) => {
       const projects = await (await connect(io, command)).listProjects();
@@ -75,8 +93,8 @@ Example:
       io.stdout(
         table(
           io,
-          ['NAME', 'TRUNK', 'GIT URL'],
-          projects.map((entry) => [entry.name, entry.trunk, entry.gitUrl]),
+          ['NAME', 'TRUNK', 'VISIBILITY', 'GIT URL'],
+          projects.map((entry) => [entry.name, entry.trunk, entry.visibility, entry.gitUrl]),
         ),
       );
     });

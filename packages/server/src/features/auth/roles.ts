@@ -49,6 +49,19 @@ export function roleIn(actor: Actor, projectId: string | null): Role {
   return actor.memberships.get(projectId) ?? actor.role;
 }
 
+/** `internal`: every user may read the project. `private`: only its members (and admins). */
+export const VISIBILITIES = ['internal', 'private'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+export function isVisibility(value: string): value is Visibility {
+  return (VISIBILITIES as readonly string[]).includes(value);
+}
+
+/** Whether the actor may know the project exists at all; every other permission comes after this. */
+export function canSee(actor: Actor, project: { id: string; visibility: Visibility }): boolean {
+  return actor.role === 'admin' || project.visibility === 'internal' || actor.memberships.has(project.id);
+}
+
 export function can(actor: Actor, permission: Permission, projectId: string | null): boolean {
   return roleAtLeast(roleIn(actor, projectId), PERMISSIONS[permission]);
 }

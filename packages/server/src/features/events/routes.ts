@@ -5,6 +5,7 @@ import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventLog } from '../../platform/events/event-log.js';
 import { type App, requireActor } from '../../platform/http/app.js';
 import { nonNegativeIntegerParam, positiveIntegerParam } from '../../platform/http/numbers.js';
+import type { Actor } from '../auth/roles.js';
 import type { ProjectService } from '../projects/service.js';
 
 const eventSchema = z.object({
@@ -47,8 +48,25 @@ export function registerEventRoutes(
       );
     }
   };
-  const projectIdOf = async (name: string | undefined) =>
-    name === undefined ? undefined : (await projects.get(name)).id;
+  /**
+   * Which events a stream may carry, decided per event without a query: those of no project, of
+   * projects the actor saw when the stream opened, and of projects created since that it may see
+   * (internal ones, and private ones it created). Anything else is left out: fail closed.
+   */
+  const visibilityFilter = async (actor: Actor): Promise<(event: DomainEvent) => boolean> => {
+    const visible = await projects.visibleIds(actor);
+    if (visible === null) return () => true;
+    return (event) => {
+      if (event.projectId === null || visible.has(event.projectId)) return true;
+      if (event.type === 'project.created' && (event.payload.visibility !== 'private' || event.actor === actor.name)) {
+        visible.add(event.projectId);
+        return true;
+      }
+      return false;
+    };
+  };
+  const projectIdOf = async (actor: Actor, name: string | undefined) =>
+    name === undefined ? undefined : (await projects.getFor(actor, name)).id;
 
   app.get(
     '/api/events',
@@ -65,9 +83,13 @@ export function registerEventRoutes(
       },
     },
     async (request) => {
-      const projectId = await projectIdOf(request.query.project);
+      const actor = requireActor(request);
+      const projectId = await projectIdOf(actor, request.query.project);
       await refuseBeyondLast(request.query.after, '?after=');
-      return { events: await log.listAfter(request.query.after, { projectId, limit: request.query.limit }) };
+      const visibleProjectIds = await projects.visibleIds(actor);
+      return {
+        events: await log.listAfter(request.query.after, { projectId, limit: request.query.limit, visibleProjectIds }),
+      };
     },
   );
 
@@ -82,7 +104,9 @@ export function registerEventRoutes(
       },
     },
     async (request, reply) => {
-      const projectId = await projectIdOf(request.query.project);
+      const actor = requireActor(request);
+      const projectId = await projectIdOf(actor, request.query.project);
+      const sees = await visibilityFilter(actor);
       const resumeFrom = request.headers['last-event-id'] ?? request.query.after;
       await refuseBeyondLast(resumeFrom, request.headers['last-event-id'] === undefined ? '?after=' : 'Last-Event-ID');
       reply.hijack();
@@ -108,7 +132,7 @@ export function registerEventRoutes(
       };
       // A revoked token's streams end: at once for a revocation in this process, and at the next
       // heartbeat for one made through another replica.
-      const tokenId = requireActor(request).tokenId;
+      const tokenId = actor.tokenId;
       const revoked = () => {
         write(': token revoked; the stream ends\n\n');
         close();
@@ -122,7 +146,7 @@ export function registerEventRoutes(
       const send = (event: DomainEvent) => {
         if (event.id <= lastSent) return;
         lastSent = event.id;
-        write(sse(event));
+        if (sees(event)) write(sse(event));
       };
       const heartbeat = setInterval(() => {
         write(': keep-alive\n\n');

@@ -221,7 +221,7 @@ export class GitHostingService {
   /** Checks the path, the project and the actor's right to read or push, before any response starts. */
   async authorize(path: string, query: string, actor: Actor): Promise<AuthorizedGitRequest> {
     const { project: name, service } = this.parsePath(path);
-    const project = await this.projects.get(name).catch((error: unknown) => {
+    const project = await this.projects.getFor(actor, name).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error;
       throw new NotFoundError(`no repository ${name}.git: create the project first (trunkflow project create ${name})`);
     });

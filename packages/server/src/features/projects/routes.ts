@@ -1,7 +1,8 @@
 // HTTP routes for projects.
 import { z } from 'zod';
 import { type App, requireActor } from '../../platform/http/app.js';
-import type { Project, ProjectService } from './service.js';
+import { VISIBILITIES } from '../auth/roles.js';
+import { DEFAULT_VISIBILITY, type Project, type ProjectService } from './service.js';
 
 const projectSchema = z.object({
   id: z.string(),
@@ -10,6 +11,7 @@ const projectSchema = z.object({
   allowDirectTrunkPush: z.boolean(),
   dismissStaleApprovals: z.boolean(),
   requiredApprovals: z.number(),
+  visibility: z.enum(VISIBILITIES),
   createdAt: z.string(),
   gitUrl: z.string(),
 });
@@ -30,6 +32,12 @@ export function registerProjectRoutes(app: App, projects: ProjectService, gitUrl
           allowDirectTrunkPush: z.boolean().optional(),
           dismissStaleApprovals: z.boolean().optional(),
           requiredApprovals: z.number().int().min(0).max(10).optional(),
+          visibility: z
+            .enum(VISIBILITIES)
+            .optional()
+            .describe(
+              `internal: every user reads it; private: members and admins only (default ${DEFAULT_VISIBILITY})`,
+            ),
         }),
         response: { 201: projectSchema },
       },
@@ -44,9 +52,12 @@ export function registerProjectRoutes(app: App, projects: ProjectService, gitUrl
     '/api/projects',
     {
       config: { permission: 'project.read' },
-      schema: { summary: 'List projects', response: { 200: z.object({ projects: z.array(projectSchema) }) } },
+      schema: {
+        summary: 'List the projects you may see',
+        response: { 200: z.object({ projects: z.array(projectSchema) }) },
+      },
     },
-    async () => ({ projects: (await projects.list()).map(present) }),
+    async (request) => ({ projects: (await projects.list(requireActor(request))).map(present) }),
   );
 
   app.get(
@@ -55,6 +66,6 @@ export function registerProjectRoutes(app: App, projects: ProjectService, gitUrl
       config: { permission: 'project.read' },
       schema: { params: z.object({ project: z.string() }), response: { 200: projectSchema } },
     },
-    async (request) => present(await projects.get(request.params.project)),
+    async (request) => present(await projects.getFor(requireActor(request), request.params.project)),
   );
 }

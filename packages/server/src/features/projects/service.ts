@@ -8,7 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import type { EventLog } from '../../platform/events/event-log.js';
 import { type Repositories, validateProjectName } from '../../platform/git/repositories.js';
 import type { AuditLog } from '../auth/audit.js';
-import { type Actor, roleAtLeast } from '../auth/roles.js';
+import { type Actor, canSee, isVisibility, VISIBILITIES, type Visibility } from '../auth/roles.js';
 
 export interface Project {
   id: string;
@@ -17,6 +17,7 @@ export interface Project {
   allowDirectTrunkPush: boolean;
   dismissStaleApprovals: boolean;
   requiredApprovals: number;
+  visibility: Visibility;
   createdAt: string;
 }
 
@@ -26,6 +27,20 @@ export interface NewProject {
   allowDirectTrunkPush?: boolean;
   dismissStaleApprovals?: boolean;
   requiredApprovals?: number;
+  visibility?: Visibility;
+}
+
+/**
+ * `internal` unless asked: every user of the instance reads and clones it, which is how the
+ * README's walkthrough works with users who hold only an instance-wide role.
+ */
+export const DEFAULT_VISIBILITY: Visibility = 'internal';
+
+function parseVisibility(value: string): Visibility {
+  if (!isVisibility(value)) {
+    throw new ValidationError(`unknown project visibility "${value}": use one of ${VISIBILITIES.join(', ')}`);
+  }
+  return value;
 }
 
 export function toProject(row: ProjectsTable): Project {
@@ -36,8 +51,13 @@ export function toProject(row: ProjectsTable): Project {
     allowDirectTrunkPush: row.allow_direct_trunk_push === 1,
     dismissStaleApprovals: row.dismiss_stale_approvals === 1,
     requiredApprovals: row.required_approvals,
+    visibility: parseVisibility(row.visibility),
     createdAt: row.created_at,
   };
+}
+
+function notFound(name: string): NotFoundError {
+  return new NotFoundError(`no project named "${name}": list them with \`trunkflow project list\``);
 }
 
 export class ProjectService {
@@ -72,14 +92,16 @@ export class ProjectService {
       required_approvals: input.requiredApprovals ?? 1,
       next_pr_number: 1,
       created_at: this.clock.now().toISOString(),
+      visibility: parseVisibility(input.visibility ?? DEFAULT_VISIBILITY),
     };
     await this.repositories.create(input.name, trunk);
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('projects').values(row).execute();
-        // The creator maintains the project, so they can make the first push that creates trunk.
-        const creatorMaintains = roleAtLeast(actor.role, 'maintainer');
-        if (!creatorMaintains) {
+        // The creator maintains the project: they can make the first push that creates trunk, and
+        // they are a member of it when it is private. An admin needs no membership for either.
+        const creatorJoins = actor.role !== 'admin';
+        if (creatorJoins) {
           await trx
             .insertInto('memberships')
             .values({ project_id: row.id, user_id: actor.userId, role: 'maintainer' })
@@ -89,13 +111,13 @@ export class ProjectService {
           actor: actor.userId,
           action: 'project.created',
           target: input.name,
-          details: { trunk, ...(creatorMaintains ? {} : { maintainer: actor.name }) },
+          details: { trunk, visibility: row.visibility, ...(creatorJoins ? { maintainer: actor.name } : {}) },
         });
         await this.events.append(trx, {
           type: 'project.created',
           projectId: row.id,
           actor: actor.name,
-          payload: { name: input.name, trunk },
+          payload: { name: input.name, trunk, visibility: row.visibility },
         });
       });
     } catch (error) {
@@ -109,14 +131,32 @@ export class ProjectService {
     return toProject(row);
   }
 
-  async list(): Promise<Project[]> {
+  /** The projects this actor may see: internal ones, and private ones it is a member of. */
+  async list(actor: Actor): Promise<Project[]> {
     const rows = await this.db.selectFrom('projects').selectAll().orderBy('name').execute();
-    return rows.map(toProject);
+    return rows.map(toProject).filter((project) => canSee(actor, project));
   }
 
+  /** Any project, for server-side work; requests go through getFor. */
   async get(name: string): Promise<Project> {
     const row = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) throw new NotFoundError(`no project named "${name}": list them with \`trunkflow project list\``);
+    if (!row) throw notFound(name);
     return toProject(row);
+  }
+
+  /**
+   * A project as this actor may see it. A private project of which it is not a member answers
+   * exactly as a missing one (404), so names of private projects do not leak.
+   */
+  async getFor(actor: Actor, name: string): Promise<Project> {
+    const project = await this.get(name);
+    if (!canSee(actor, project)) throw notFound(name);
+    return project;
+  }
+
+  /** Ids of the projects the actor may see right now; null when it sees every project (admins). */
+  async visibleIds(actor: Actor): Promise<Set<string> | null> {
+    if (actor.role === 'admin') return null;
+    return new Set((await this.list(actor)).map((project) => project.id));
   }
 }

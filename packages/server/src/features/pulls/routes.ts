@@ -143,7 +143,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     permission: Permission,
   ): Promise<{ actor: Actor; project: Project }> => {
     const actor = requireActor(request);
-    const project = await projects.get(projectName);
+    const project = await projects.getFor(actor, projectName);
     requirePermission(actor, permission, project.id);
     return { actor, project };
   };

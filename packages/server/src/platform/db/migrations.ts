@@ -195,6 +195,22 @@ const userEmail: Migration = {
   },
 };
 
+/**
+ * Project visibility: `internal` (every user may read it; what every project was before) or
+ * `private` (members and admins only).
+ */
+const projectVisibility: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('projects')
+      .addColumn('visibility', 'text', (c) => c.notNull().defaultTo('internal'))
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('projects').dropColumn('visibility').execute();
+  },
+};
+
 /** Migrations in order; names are stable because they are recorded in the database. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -204,6 +220,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0002-pull-request-gate': pullRequestGate,
         '0003-pending-pushes': pendingPushes,
         '0004-user-email': userEmail,
+        '0005-project-visibility': projectVisibility,
       };
     },
   };

@@ -10,7 +10,7 @@ export interface UsersTable {
   /** Role in every project unless a membership overrides it. */
   role: string;
   created_at: string;
-  /** Null only between migration 0003's column add and its backfill. */
+  /** Null only between migration 0004's column add and its backfill. */
   email: string | null;
 }
 
@@ -33,6 +33,8 @@ export interface ProjectsTable {
   required_approvals: number;
   next_pr_number: number;
   created_at: string;
+  /** `internal` or `private`. */
+  visibility: string;
 }
 
 export interface MembershipsTable {

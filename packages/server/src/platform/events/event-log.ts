@@ -63,7 +63,13 @@ export class EventLog {
 
   async listAfter(
     afterId: number,
-    options: { projectId?: string; limit?: number; types?: string[] } = {},
+    options: {
+      projectId?: string;
+      limit?: number;
+      types?: string[];
+      /** Only events of these projects, and those of no project; null or absent: every event. */
+      visibleProjectIds?: ReadonlySet<string> | null;
+    } = {},
   ): Promise<DomainEvent[]> {
     let query = this.db
       .selectFrom('events')
@@ -73,6 +79,15 @@ export class EventLog {
       .limit(options.limit ?? 500);
     if (options.projectId !== undefined) query = query.where('project_id', '=', options.projectId);
     if (options.types !== undefined && options.types.length > 0) query = query.where('type', 'in', options.types);
+    const visible = options.visibleProjectIds;
+    if (visible !== undefined && visible !== null) {
+      const ids = [...visible];
+      query = query.where((eb) =>
+        ids.length === 0
+          ? eb('project_id', 'is', null)
+          : eb.or([eb('project_id', 'is', null), eb('project_id', 'in', ids)]),
+      );
+    }
     const rows = await query.execute();
     return rows.map((row) => ({
       id: Number(row.id),

@@ -40,8 +40,8 @@ export type App = FastifyInstance<
 export interface HttpAppOptions {
   logger: Logger;
   bodyLimitBytes: number;
-  /** Node's requestTimeout: the whole request (headers and body) must arrive within it. */
-  requestTimeoutMs: number;
+  /** Node's requestTimeout: the whole request (headers and body) must arrive within it. Default 300 s. */
+  requestTimeoutMs?: number;
   authenticate(token: string): Promise<Actor>;
 }
 
@@ -132,7 +132,8 @@ function sendError(
   return reply.status(status).send({ error: { code, message, details } });
 }
 
-export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
+export async function buildHttpApp(httpOptions: HttpAppOptions): Promise<App> {
+  const options = { ...httpOptions, requestTimeoutMs: httpOptions.requestTimeoutMs ?? 300_000 };
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes,
@@ -183,7 +184,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  const noRoute = (request: FastifyRequest, reply: FastifyReply) =>
+    sendError(
+      reply,
+      404,
+      'not_found',
+      `no route ${request.method} ${request.url.split('?')[0]}: see GET /api/openapi.json`,
+    );
+
+  app.addHook('onRequest', async (request, reply) => {
+    // Answered here, before Fastify would read a body for a route that does not exist.
+    if (request.is404) return noRoute(request, reply);
     const permission = request.routeOptions.config?.permission;
     if (permission === undefined || permission === 'public') return;
     const token = credentialsOf(request);
@@ -240,14 +251,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<App> {
     return sendError(reply, 500, 'internal', 'internal error; the server log has the details');
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      404,
-      'not_found',
-      `no route ${request.method} ${request.url.split('?')[0]}: see GET /api/openapi.json`,
-    ),
-  );
+  app.setNotFoundHandler(noRoute);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () => app.swagger());
   return app;
