@@ -308,14 +308,14 @@ describe('trunkflow project', () => {
     const twice = await admin('project', 'create', 'twice');
     expect(twice.status).toBe(1);
     expect(twice.stderr).toBe('trunkflow: project "twice" already exists: pick another name\n');
-    const developer = await createUser('heidi');
-    const forbidden = await user({ TRUNKFLOW_SERVER: server.url, TRUNKFLOW_TOKEN: developer }).run(
+    const viewer = await createUser('heidi', 'viewer');
+    const forbidden = await user({ TRUNKFLOW_SERVER: server.url, TRUNKFLOW_TOKEN: viewer }).run(
       'project',
       'create',
       'mine',
     );
     expect(forbidden.status).toBe(1);
-    expect(forbidden.stderr).toContain('heidi may not do this: it needs the maintainer role');
+    expect(forbidden.stderr).toContain('heidi may not do this: it needs the developer role');
   });
 });
 

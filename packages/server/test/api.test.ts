@@ -47,13 +47,14 @@ describe.each(testDatabases())('HTTP API on $name', (kind) => {
     expect(body.error.message).toContain('Authorization: Bearer');
   });
 
-  it('refuses a developer creating a project (403) and lets the admin (201), writing nothing on refusal', async () => {
+  it('refuses a product user creating a project (403), writing nothing, and lets the admin (201)', async () => {
+    const product = await server.createUser('pat', 'product');
     const refused = await server.api<ErrorBody>('POST', '/api/projects', {
-      token: developer,
+      token: product,
       body: { name: 'blocked' },
     });
     expect(refused.status).toBe(403);
-    expect(refused.body.error.message).toContain('maintainer');
+    expect(refused.body.error.message).toContain('developer');
     const created = await server.api<{ gitUrl: string }>('POST', '/api/projects', { body: { name: 'web' } });
     expect(created.status).toBe(201);
     expect(created.body.gitUrl).toBe(`${server.url}/git/web.git`);

@@ -52,6 +52,9 @@ export class Repositories {
       cwd: this.root,
     });
     await runGit(['config', 'http.receivepack', 'true'], { cwd: path });
+    // --shared also turns on receive.denyNonFastForwards; force pushes to feature branches are
+    // Trunkflow's to decide (the pre-receive hook protects trunk), so turn it back off.
+    await runGit(['config', 'receive.denyNonFastForwards', 'false'], { cwd: path });
     // Pushes are checked by Trunkflow before refs move; reflogs keep a record of every move.
     await runGit(['config', 'core.logAllRefUpdates', 'always'], { cwd: path });
     return path;
