@@ -2,7 +2,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { defaultConfig, parseConfig, type TrunkflowConfig } from '@trunkflow/core';
-import { parseDocument } from 'yaml';
 import { UsageError } from './errors.js';
 
 export interface LoadedConfig {
@@ -30,10 +29,13 @@ export async function loadConfig(path: string, explicit: boolean): Promise<Loade
     }
     throw new UsageError(`${shown}: cannot read the config file (${(error as Error).message})`);
   }
-  return { config: parseConfigText(text, shown), path };
+  return { config: await parseConfigText(text, shown), path };
 }
 
-export function parseConfigText(text: string, shown: string): TrunkflowConfig {
+export async function parseConfigText(text: string, shown: string): Promise<TrunkflowConfig> {
+  // Loaded only when there is a file to parse: a repository without trunkflow.yml (and every
+  // `trunkflow check` there) skips compiling the YAML parser.
+  const { parseDocument } = await import('./yaml-document.js');
   const document = parseDocument(text);
   const yamlError = document.errors[0];
   if (yamlError) {
