@@ -11,7 +11,20 @@ export interface CliIo {
   setExitCode(code: number): void;
 }
 
+/**
+ * A reader that stops early (`trunkflow pr --help | head`) closes the pipe: stop writing and exit
+ * quietly, as other command-line tools do, instead of crashing on EPIPE.
+ */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 export function processIo(): CliIo {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   return {
     cwd: process.cwd(),
     env: process.env,

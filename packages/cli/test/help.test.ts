@@ -1,6 +1,7 @@
 // `trunkflow --help` describes the commands that exist, and every command's help runs.
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, TempRepo } from './helpers/temp-repo.js';
+import { CLI_BIN, runCli, TempRepo } from './helpers/temp-repo.js';
 
 let repo: TempRepo;
 beforeAll(() => {
@@ -44,5 +45,20 @@ describe('trunkflow --help', () => {
       expect(own.status, `${command} --help: ${own.stderr}`).toBe(0);
       expect(own.stdout).toContain(`Usage: trunkflow ${command}`);
     }
+  });
+});
+
+describe('output into a pipe that closes early', () => {
+  it('exits 0 without an EPIPE crash when the reader has gone (trunkflow pr --help | head -1)', async () => {
+    const child = spawn(process.execPath, [CLI_BIN, 'pr', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    // Like a `head` that has already exited: the pipe is closed before the CLI writes its help.
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });
