@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../auth/roles.js';
+import type { Role } from '../../platform/auth/roles.js';
 import { decidePush, type PushContext, updateLanded, ZERO_SHA } from './push-policy.js';
 
 const A = 'a'.repeat(40);

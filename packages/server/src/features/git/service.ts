@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { isAncestor, runGit } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { type Actor, can, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
@@ -15,7 +16,6 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/e
 import type { EventLog } from '../../platform/events/event-log.js';
 import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
-import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { openPullsOnBranches } from '../pulls/store-sql.js';
 import {

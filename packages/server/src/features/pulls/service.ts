@@ -5,6 +5,7 @@ import { assertNever, checkRefFormat } from '@trunkflow/core';
 import { isAncestor } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Database } from '../../platform/db/schema.js';
@@ -18,7 +19,6 @@ import {
 } from '../../platform/errors.js';
 import type { EventLog } from '../../platform/events/event-log.js';
 import type { Repositories } from '../../platform/git/repositories.js';
-import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../auth/roles.js';
 import type { AuthService } from '../auth/service.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';

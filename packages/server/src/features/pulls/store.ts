@@ -1,8 +1,8 @@
 // The pull request write store: PRs, reviews, check runs and merge intents, with no business rules.
 import type { Finding } from '@trunkflow/core';
 import type { Kysely } from 'kysely';
+import type { Role } from '../../platform/auth/roles.js';
 import type { Database } from '../../platform/db/schema.js';
-import type { Role } from '../auth/roles.js';
 import type { Project } from '../projects/service.js';
 import type { CheckRun, PullRequest, PullStateFilter, Review, ReviewVerdict } from './model.js';
 
