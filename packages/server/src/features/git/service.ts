@@ -5,7 +5,7 @@ import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isAncestor, runGit } from '@trunkflow/git';
+import { isAncestor, listRefs, ZERO_SHA } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Actor, can, roleIn } from '../../platform/auth/roles.js';
@@ -25,7 +25,7 @@ import {
   PRE_RECEIVE_HOOK_LAUNCHER,
   PRE_RECEIVE_HOOK_SOURCE,
 } from './pre-receive-hook.js';
-import { decidePush, type RefUpdate, updateLanded, ZERO_SHA } from './push-policy.js';
+import { decidePush, type RefUpdate, updateLanded } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -331,7 +331,7 @@ export class GitHostingService {
       return { garbage: true } as unknown as { ok: boolean; messages: string[] };
     }
     const { actor, project, repo } = push;
-    const trunkExists = (await this.refs(repo)).has(`refs/heads/${project.trunk}`);
+    const trunkExists = (await listRefs(repo)).has(`refs/heads/${project.trunk}`);
     const deleted = updates
       .filter((update) => update.newSha === ZERO_SHA && update.ref.startsWith('refs/heads/'))
       .map((update) => update.ref.slice('refs/heads/'.length));
@@ -409,19 +409,9 @@ export class GitHostingService {
     return report;
   }
 
-  private async refs(repo: string): Promise<Map<string, string>> {
-    const out = await runGit(['for-each-ref', '--format=%(objectname) %(refname)'], { cwd: repo });
-    const refs = new Map<string, string>();
-    for (const line of out.split('\n')) {
-      const space = line.indexOf(' ');
-      if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
-    }
-    return refs;
-  }
-
   /** Which accepted updates git applied, from where their refs stand now (updateLanded). */
   private async sortUpdates(repo: string, updates: RefUpdate[]): Promise<{ landed: RefUpdate[]; failed: RefUpdate[] }> {
-    const refs = await this.refs(repo);
+    const refs = await listRefs(repo);
     const landed: RefUpdate[] = [];
     const failed: RefUpdate[] = [];
     for (const update of updates) {

@@ -2,7 +2,19 @@
 
 import { createHash } from 'node:crypto';
 import { assertNever, checkRefFormat } from '@trunkflow/core';
-import { isAncestor } from '@trunkflow/git';
+import {
+  branchSha,
+  commitAuthors,
+  commitsBetween,
+  commitTree,
+  compareAndSwapRef,
+  deleteRefIfAt,
+  isAncestor,
+  mergeBase,
+  mergeTrees,
+  TRUNKFLOW_COMMITTER,
+  ZERO_SHA,
+} from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../../platform/auth/roles.js';
@@ -23,20 +35,7 @@ import type { AuthService } from '../auth/service.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
 import { type GateFacts, type GatePusher, type GateReason, type GateVerdict, mergeGate } from './gate.js';
-import {
-  branchSha,
-  coAuthorsOf,
-  commitAuthors,
-  commitsBetween,
-  commitTree,
-  compareAndSwapRef,
-  deleteRefIfAt,
-  mergeBase,
-  mergeTrees,
-  squashMessage,
-  TRUNKFLOW_COMMITTER,
-  ZERO_SHA,
-} from './merge.js';
+import { coAuthorsOf, squashMessage } from './merge-message.js';
 import {
   branchRef,
   type CheckRun,
