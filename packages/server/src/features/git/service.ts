@@ -17,7 +17,6 @@ import type { EventLog } from '../../platform/events/event-log.js';
 import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import { openPullsOnBranches } from '../pulls/store-sql.js';
 import {
   HOOK_NAME,
   HOOK_SCRIPT_NAME,
@@ -25,7 +24,7 @@ import {
   PRE_RECEIVE_HOOK_LAUNCHER,
   PRE_RECEIVE_HOOK_SOURCE,
 } from './pre-receive-hook.js';
-import { decidePush, type RefUpdate, updateLanded } from './push-policy.js';
+import { decidePush, type OpenPullOnBranch, type RefUpdate, updateLanded } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -42,6 +41,9 @@ const REASON_INTERRUPTED =
   'the server stopped before this push finished and git did not apply the update; the ref does not hold the pushed commit';
 
 export type RefsUpdatedListener = (project: Project, updates: RefUpdate[], pusher: Actor) => Promise<void>;
+
+/** Open PRs whose head is one of `branches`; asked of the pulls feature, whose tables these are. */
+export type OpenPullsLookup = (projectId: string, branches: readonly string[]) => Promise<readonly OpenPullOnBranch[]>;
 
 /** Test-only crash points (ServerConfig.faults) of hosted git. */
 export const GIT_FAULTS = [
@@ -80,6 +82,7 @@ export interface GitHostingOptions {
   /** The URL of the push-check endpoint, as the hook on this machine reaches it. */
   hookUrl: () => string;
   onRefsUpdated: RefsUpdatedListener;
+  openPullsOnBranches: OpenPullsLookup;
   clock: Clock;
   ids: IdGenerator;
   faults?: readonly string[];
@@ -109,6 +112,7 @@ export class GitHostingService {
   private readonly hooksDir: string;
   private readonly hookUrl: () => string;
   private readonly onRefsUpdated: RefsUpdatedListener;
+  private readonly openPullsOnBranches: OpenPullsLookup;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly faults: readonly string[];
@@ -127,6 +131,7 @@ export class GitHostingService {
     this.hooksDir = resolve(options.dataDir, 'hooks');
     this.hookUrl = options.hookUrl;
     this.onRefsUpdated = options.onRefsUpdated;
+    this.openPullsOnBranches = options.openPullsOnBranches;
     this.clock = options.clock;
     this.ids = options.ids;
     this.faults = options.faults ?? [];
@@ -340,7 +345,7 @@ export class GitHostingService {
       trunk: project.trunk,
       project: project.name,
       pusherId: actor.userId,
-      openPulls: await openPullsOnBranches(this.db, project.id, deleted),
+      openPulls: deleted.length === 0 ? [] : await this.openPullsOnBranches(project.id, deleted),
       trunkExists,
       role: roleIn(actor, project.id),
       allowDirectTrunkPush: project.allowDirectTrunkPush,

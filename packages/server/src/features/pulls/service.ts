@@ -896,6 +896,11 @@ export class PullService {
 
   // ---- pushes and reconciliation ------------------------------------------------------------
 
+  /** Open PRs whose head is one of `branches`: hosted git protects those branches from deletion. */
+  openPullsOnBranches(projectId: string, branches: readonly string[]) {
+    return this.store.openOnBranches(projectId, branches);
+  }
+
   /**
    * Called by git hosting after a push was accepted. The refs' new values are read back from the
    * repository rather than trusted from the arguments, so late or repeated calls are harmless.

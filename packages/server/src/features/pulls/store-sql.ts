@@ -444,6 +444,10 @@ export class SqlPullStore implements PullStore {
     await this.db.deleteFrom('merge_attempts').where('pull_request_id', '=', pullRequestId).execute();
   }
 
+  openOnBranches(projectId: string, branches: readonly string[]) {
+    return openPullsOnBranches(this.db, projectId, branches);
+  }
+
   async listMergeAttempts(): Promise<MergeAttempt[]> {
     const rows = await this.db.selectFrom('merge_attempts').selectAll().orderBy('created_at').execute();
     return rows.map(toAttempt);
