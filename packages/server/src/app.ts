@@ -113,6 +113,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     dataDir: config.dataDir,
     hookUrl: () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
     onRefsUpdated: (project, updates, pusher) => pulls.handleRefUpdates(project.name, updates, pusher.userId),
+    openPullsOnBranches: (projectId, branches) => pulls.openPullsOnBranches(projectId, branches),
     clock,
     ids,
     faults: config.faults,

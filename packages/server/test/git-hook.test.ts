@@ -214,6 +214,7 @@ describe.each(testDatabases())('the pre-receive hook on $name', (kind) => {
         dataDir: database.dataDir,
         hookUrl: () => 'http://127.0.0.1:1/internal/git/pre-receive',
         onRefsUpdated: async () => {},
+        openPullsOnBranches: async () => [],
         clock: systemClock,
         ids: uuidGenerator,
       });

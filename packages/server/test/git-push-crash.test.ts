@@ -243,6 +243,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
       dataDir: database.dataDir,
       hookUrl: () => 'http://127.0.0.1:1/internal/git/pre-receive',
       onRefsUpdated: async () => {},
+      openPullsOnBranches: async () => [],
       clock: systemClock,
       ids: uuidGenerator,
     });

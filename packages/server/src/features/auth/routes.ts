@@ -1,8 +1,8 @@
 // HTTP routes for users, tokens and memberships (admin only), and for the caller's own identity.
 import { z } from 'zod';
+import { ROLES } from '../../platform/auth/roles.js';
 import { type App, requireActor } from '../../platform/http/app.js';
 import type { ProjectService } from '../projects/service.js';
-import { ROLES } from './roles.js';
 import type { AuthService } from './service.js';
 
 const userSchema = z.object({

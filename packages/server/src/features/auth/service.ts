@@ -1,11 +1,11 @@
 // Users, tokens and memberships: authentication of bearer and basic credentials, and the first admin.
 import type { Kysely } from 'kysely';
+import { type Actor, isRole, ROLES, type Role } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import type { AuditLog } from './audit.js';
-import { type Actor, isRole, ROLES, type Role } from './roles.js';
 import { generateToken, hashToken } from './tokens.js';
 
 export interface TokenInfo {

@@ -1,11 +1,11 @@
 // The event log over HTTP: a page of events, and a server-sent-events stream that resumes by Last-Event-ID.
 import { z } from 'zod';
+import type { Actor } from '../../platform/auth/roles.js';
 import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventLog } from '../../platform/events/event-log.js';
 import { type App, requireActor } from '../../platform/http/app.js';
 import { nonNegativeIntegerParam, positiveIntegerParam } from '../../platform/http/numbers.js';
-import type { Actor } from '../auth/roles.js';
 import type { ProjectService } from '../projects/service.js';
 
 const eventSchema = z.object({

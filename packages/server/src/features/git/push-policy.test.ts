@@ -1,6 +1,7 @@
+import { ZERO_SHA } from '@trunkflow/git';
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../auth/roles.js';
-import { decidePush, type PushContext, updateLanded, ZERO_SHA } from './push-policy.js';
+import type { Role } from '../../platform/auth/roles.js';
+import { decidePush, type PushContext, updateLanded } from './push-policy.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

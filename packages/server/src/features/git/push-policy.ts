@@ -1,8 +1,7 @@
 // Which ref updates a push may make: pure rules over the pusher's role and the project's trunk.
 import { checkRefFormat } from '@trunkflow/core';
-import { type Role, roleAtLeast } from '../auth/roles.js';
-
-export const ZERO_SHA = '0000000000000000000000000000000000000000';
+import { ZERO_SHA } from '@trunkflow/git';
+import { type Role, roleAtLeast } from '../../platform/auth/roles.js';
 
 export interface RefUpdate {
   oldSha: string;

@@ -3,9 +3,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Actor } from '../../platform/auth/roles.js';
 import { HTTP_STATUS, TrunkflowError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import { type App, credentialsOf } from '../../platform/http/app.js';
-import type { Actor } from '../auth/roles.js';
 import { HOOK_CRASH_TEXT_LIMIT } from './pre-receive-hook.js';
 import type { AuthorizedGitRequest, GitHostingService } from './service.js';
 

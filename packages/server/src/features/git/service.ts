@@ -5,9 +5,10 @@ import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isAncestor, runGit } from '@trunkflow/git';
+import { isAncestor, listRefs, ZERO_SHA } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { type Actor, can, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
@@ -15,9 +16,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/e
 import type { EventLog } from '../../platform/events/event-log.js';
 import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
-import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import { openPullsOnBranches } from '../pulls/store-sql.js';
 import {
   HOOK_NAME,
   HOOK_SCRIPT_NAME,
@@ -25,7 +24,7 @@ import {
   PRE_RECEIVE_HOOK_LAUNCHER,
   PRE_RECEIVE_HOOK_SOURCE,
 } from './pre-receive-hook.js';
-import { decidePush, type RefUpdate, updateLanded, ZERO_SHA } from './push-policy.js';
+import { decidePush, type OpenPullOnBranch, type RefUpdate, updateLanded } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -42,6 +41,9 @@ const REASON_INTERRUPTED =
   'the server stopped before this push finished and git did not apply the update; the ref does not hold the pushed commit';
 
 export type RefsUpdatedListener = (project: Project, updates: RefUpdate[], pusher: Actor) => Promise<void>;
+
+/** Open PRs whose head is one of `branches`; asked of the pulls feature, whose tables these are. */
+export type OpenPullsLookup = (projectId: string, branches: readonly string[]) => Promise<readonly OpenPullOnBranch[]>;
 
 /** Test-only crash points (ServerConfig.faults) of hosted git. */
 export const GIT_FAULTS = [
@@ -80,6 +82,7 @@ export interface GitHostingOptions {
   /** The URL of the push-check endpoint, as the hook on this machine reaches it. */
   hookUrl: () => string;
   onRefsUpdated: RefsUpdatedListener;
+  openPullsOnBranches: OpenPullsLookup;
   clock: Clock;
   ids: IdGenerator;
   faults?: readonly string[];
@@ -109,6 +112,7 @@ export class GitHostingService {
   private readonly hooksDir: string;
   private readonly hookUrl: () => string;
   private readonly onRefsUpdated: RefsUpdatedListener;
+  private readonly openPullsOnBranches: OpenPullsLookup;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly faults: readonly string[];
@@ -127,6 +131,7 @@ export class GitHostingService {
     this.hooksDir = resolve(options.dataDir, 'hooks');
     this.hookUrl = options.hookUrl;
     this.onRefsUpdated = options.onRefsUpdated;
+    this.openPullsOnBranches = options.openPullsOnBranches;
     this.clock = options.clock;
     this.ids = options.ids;
     this.faults = options.faults ?? [];
@@ -331,7 +336,7 @@ export class GitHostingService {
       return { garbage: true } as unknown as { ok: boolean; messages: string[] };
     }
     const { actor, project, repo } = push;
-    const trunkExists = (await this.refs(repo)).has(`refs/heads/${project.trunk}`);
+    const trunkExists = (await listRefs(repo)).has(`refs/heads/${project.trunk}`);
     const deleted = updates
       .filter((update) => update.newSha === ZERO_SHA && update.ref.startsWith('refs/heads/'))
       .map((update) => update.ref.slice('refs/heads/'.length));
@@ -340,7 +345,7 @@ export class GitHostingService {
       trunk: project.trunk,
       project: project.name,
       pusherId: actor.userId,
-      openPulls: await openPullsOnBranches(this.db, project.id, deleted),
+      openPulls: deleted.length === 0 ? [] : await this.openPullsOnBranches(project.id, deleted),
       trunkExists,
       role: roleIn(actor, project.id),
       allowDirectTrunkPush: project.allowDirectTrunkPush,
@@ -409,19 +414,9 @@ export class GitHostingService {
     return report;
   }
 
-  private async refs(repo: string): Promise<Map<string, string>> {
-    const out = await runGit(['for-each-ref', '--format=%(objectname) %(refname)'], { cwd: repo });
-    const refs = new Map<string, string>();
-    for (const line of out.split('\n')) {
-      const space = line.indexOf(' ');
-      if (space > 0) refs.set(line.slice(space + 1), line.slice(0, space));
-    }
-    return refs;
-  }
-
   /** Which accepted updates git applied, from where their refs stand now (updateLanded). */
   private async sortUpdates(repo: string, updates: RefUpdate[]): Promise<{ landed: RefUpdate[]; failed: RefUpdate[] }> {
-    const refs = await this.refs(repo);
+    const refs = await listRefs(repo);
     const landed: RefUpdate[] = [];
     const failed: RefUpdate[] = [];
     for (const update of updates) {

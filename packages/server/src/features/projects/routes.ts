@@ -1,7 +1,7 @@
 // HTTP routes for projects.
 import { z } from 'zod';
+import { VISIBILITIES } from '../../platform/auth/roles.js';
 import { type App, requireActor } from '../../platform/http/app.js';
-import { VISIBILITIES } from '../auth/roles.js';
 import { DEFAULT_VISIBILITY, type Project, type ProjectService } from './service.js';
 
 const projectSchema = z.object({

@@ -1,6 +1,7 @@
 // Projects: a name, a trunk and a hosted bare repository, created together or not at all.
 import { checkRefFormat } from '@trunkflow/core';
 import type { Kysely } from 'kysely';
+import { type Actor, canSee, isVisibility, VISIBILITIES, type Visibility } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Database, ProjectsTable } from '../../platform/db/schema.js';
@@ -8,7 +9,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import type { EventLog } from '../../platform/events/event-log.js';
 import { type Repositories, validateProjectName } from '../../platform/git/repositories.js';
 import type { AuditLog } from '../auth/audit.js';
-import { type Actor, canSee, isVisibility, VISIBILITIES, type Visibility } from '../auth/roles.js';
 
 export interface Project {
   id: string;

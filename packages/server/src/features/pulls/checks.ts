@@ -9,9 +9,8 @@ import {
   parseConfig,
   type TrunkflowConfig,
 } from '@trunkflow/core';
-import { gatherChangeFacts } from '@trunkflow/git';
+import { gatherChangeFacts, type Identity, readFilesAt } from '@trunkflow/git';
 import { parseDocument } from 'yaml';
-import { type Identity, readFilesAt } from './merge.js';
 import { type RuleRunner, RulesTimeoutError } from './rule-runner.js';
 
 export const CONFIG_PATH = 'trunkflow.yml';

@@ -1,6 +1,6 @@
 // The squash commit's message and co-authors: pure, so tables of cases.
 import { describe, expect, it } from 'vitest';
-import { coAuthorsOf, parseIdentity, squashMessage } from './merge.js';
+import { coAuthorsOf, squashMessage } from './merge-message.js';
 import { pullPushers } from './service.js';
 
 const alice = { name: 'alice', email: 'alice@example.com' };
@@ -34,18 +34,6 @@ describe('squashMessage', () => {
     ],
   ])('%s', (_name, title, body, coAuthors, expected) => {
     expect(squashMessage(title, 3, body, coAuthors)).toBe(expected);
-  });
-});
-
-describe('parseIdentity', () => {
-  it.each([
-    ['Bob Builder <bob@example.com>', bob],
-    ['  Zoe   <zoe@example.com> ', zoe],
-    ['bob@example.com', null],
-    ['<bob@example.com>', null],
-    ['Bob <not an address>', null],
-  ])('%s', (value, expected) => {
-    expect(parseIdentity(value)).toEqual(expected);
   });
 });
 

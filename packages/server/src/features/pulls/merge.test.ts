@@ -1,3 +1,4 @@
+import { commitTree, mergeTrees, TRUNKFLOW_COMMITTER } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../platform/clock.js';
@@ -5,7 +6,6 @@ import type { Database } from '../../platform/db/schema.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { ConflictError, MergeConflictError } from '../../platform/errors.js';
 import { type DomainEvent, EventLog, type NewEvent } from '../../platform/events/event-log.js';
-import { commitTree, mergeTrees, TRUNKFLOW_COMMITTER } from './merge.js';
 import type { MergeResult } from './service.js';
 import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-harness.js';
 

@@ -2,9 +2,9 @@
 import { assertNever } from '@trunkflow/core';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Actor, Permission } from '../../platform/auth/roles.js';
 import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
 import { positiveIntegerParam } from '../../platform/http/numbers.js';
-import type { Actor, Permission } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { GATE_REASON_CODES } from './gate.js';
 import { type CheckRun, PULL_STATES, type PullRequest, REVIEW_VERDICTS, type Review } from './model.js';

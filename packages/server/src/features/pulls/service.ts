@@ -2,9 +2,22 @@
 
 import { createHash } from 'node:crypto';
 import { assertNever, checkRefFormat } from '@trunkflow/core';
-import { isAncestor } from '@trunkflow/git';
+import {
+  branchSha,
+  commitAuthors,
+  commitsBetween,
+  commitTree,
+  compareAndSwapRef,
+  deleteRefIfAt,
+  isAncestor,
+  mergeBase,
+  mergeTrees,
+  TRUNKFLOW_COMMITTER,
+  ZERO_SHA,
+} from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Database } from '../../platform/db/schema.js';
@@ -18,25 +31,11 @@ import {
 } from '../../platform/errors.js';
 import type { EventLog } from '../../platform/events/event-log.js';
 import type { Repositories } from '../../platform/git/repositories.js';
-import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../auth/roles.js';
 import type { AuthService } from '../auth/service.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
 import { type GateFacts, type GatePusher, type GateReason, type GateVerdict, mergeGate } from './gate.js';
-import {
-  branchSha,
-  coAuthorsOf,
-  commitAuthors,
-  commitsBetween,
-  commitTree,
-  compareAndSwapRef,
-  deleteRefIfAt,
-  mergeBase,
-  mergeTrees,
-  squashMessage,
-  TRUNKFLOW_COMMITTER,
-  ZERO_SHA,
-} from './merge.js';
+import { coAuthorsOf, squashMessage } from './merge-message.js';
 import {
   branchRef,
   type CheckRun,
@@ -896,6 +895,11 @@ export class PullService {
   }
 
   // ---- pushes and reconciliation ------------------------------------------------------------
+
+  /** Open PRs whose head is one of `branches`: hosted git protects those branches from deletion. */
+  openPullsOnBranches(projectId: string, branches: readonly string[]) {
+    return this.store.openOnBranches(projectId, branches);
+  }
 
   /**
    * Called by git hosting after a push was accepted. The refs' new values are read back from the

@@ -1,6 +1,7 @@
 // The pull request store over Kysely, the same SQL on SQLite and PostgreSQL.
 import type { Finding } from '@trunkflow/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { isRole, type Role, roleIn } from '../../platform/auth/roles.js';
 import type {
   CheckRunsTable,
   Database,
@@ -8,7 +9,6 @@ import type {
   PullRequestsTable,
   ReviewsTable,
 } from '../../platform/db/schema.js';
-import { isRole, type Role, roleIn } from '../auth/roles.js';
 import { defaultEmail } from '../auth/service.js';
 import { type Project, toProject } from '../projects/service.js';
 import {
@@ -442,6 +442,10 @@ export class SqlPullStore implements PullStore {
 
   async deleteMergeAttempt(pullRequestId: string): Promise<void> {
     await this.db.deleteFrom('merge_attempts').where('pull_request_id', '=', pullRequestId).execute();
+  }
+
+  openOnBranches(projectId: string, branches: readonly string[]) {
+    return openPullsOnBranches(this.db, projectId, branches);
   }
 
   async listMergeAttempts(): Promise<MergeAttempt[]> {

@@ -1,8 +1,8 @@
 // The pull request write store: PRs, reviews, check runs and merge intents, with no business rules.
 import type { Finding } from '@trunkflow/core';
 import type { Kysely } from 'kysely';
+import type { Role } from '../../platform/auth/roles.js';
 import type { Database } from '../../platform/db/schema.js';
-import type { Role } from '../auth/roles.js';
 import type { Project } from '../projects/service.js';
 import type { CheckRun, PullRequest, PullStateFilter, Review, ReviewVerdict } from './model.js';
 
@@ -81,6 +81,11 @@ export interface PullStore {
   list(projectId: string, state: PullStateFilter): Promise<PullRequest[]>;
   /** Every open PR of every project, for reconciliation at start. */
   listOpen(): Promise<PullRequest[]>;
+  /** Open PRs whose head is one of `branches`, with their author's name. */
+  openOnBranches(
+    projectId: string,
+    branches: readonly string[],
+  ): Promise<{ branch: string; number: number; authorId: string; author: string }[]>;
   /**
    * Touches an open PR's updated_at and reports whether it is still open. On PostgreSQL this
    * row lock orders the writers of one PR (merge intent against close), so run it first.

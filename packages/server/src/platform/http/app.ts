@@ -13,8 +13,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { Actor, Permission } from '../../features/auth/roles.js';
-import { can, PERMISSIONS } from '../../features/auth/roles.js';
+import type { Actor, Permission } from '../auth/roles.js';
+import { can, PERMISSIONS } from '../auth/roles.js';
 import { ForbiddenError, HTTP_STATUS, TrunkflowError, UnauthenticatedError } from '../errors.js';
 
 declare module 'fastify' {
