@@ -211,6 +211,60 @@ const projectVisibility: Migration = {
   },
 };
 
+// ---- 0006-jobs: the job runners' tables (platform/jobs). Kept in one block so it moves to a file of its own as is.
+
+/**
+ * On SQLite, `jobs` holds the single-process runner's queue and `job_schedules` when each recurring
+ * job last fired. On PostgreSQL graphile-worker keeps the queue in its own schema (created by
+ * `JobQueue.prepare`), and `job_workers` holds each worker's heartbeat, so a restart can release
+ * the jobs of a worker that died (graphile-worker alone waits 4 hours).
+ */
+function jobs(dialect: DialectName): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect === 'postgres') {
+        await db.schema
+          .createTable('job_workers')
+          .addColumn('worker_id', 'text', (c) => c.primaryKey())
+          .addColumn('heartbeat_at', 'timestamptz', (c) => c.notNull())
+          .execute();
+        return;
+      }
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('max_attempts', 'integer', (c) => c.notNull())
+        .addColumn('run_at', 'text', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('singleton_key', 'text')
+        .addColumn('locked_until', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('jobs_state_run_at_idx').on('jobs').columns(['state', 'run_at']).execute();
+      await db.schema.createIndex('jobs_singleton_idx').on('jobs').columns(['singleton_key', 'state']).execute();
+      await db.schema
+        .createTable('job_schedules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('last_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      if (dialect === 'postgres') {
+        await db.schema.dropTable('job_workers').execute();
+        return;
+      }
+      await db.schema.dropTable('job_schedules').execute();
+      await db.schema.dropTable('jobs').execute();
+    },
+  };
+}
+
+// ---- end of 0006-jobs
+
 /** Migrations in order; names are stable because they are recorded in the database. */
 export function migrationProvider(dialect: DialectName): MigrationProvider {
   return {
@@ -221,6 +275,7 @@ export function migrationProvider(dialect: DialectName): MigrationProvider {
         '0003-pending-pushes': pendingPushes,
         '0004-user-email': userEmail,
         '0005-project-visibility': projectVisibility,
+        '0006-jobs': jobs(dialect),
       };
     },
   };
