@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -323,33 +322,6 @@ describe.each(testDatabases())('kill -9 in the middle of a job on $name', (kind)
     } finally {
       restarted.child.kill('SIGTERM');
       await restarted.exited;
-    }
-  });
-});
-
-describe.each(testDatabases().filter((kind) => kind.name === 'postgres'))('graphile-worker on $name', (kind) => {
-  it('keeps its queue in its own schema', async () => {
-    const database = await kind.open();
-    try {
-      const before = await sql`select 1 from information_schema.schemata where schema_name = 'graphile_worker'`.execute(
-        database.db,
-      );
-      expect(before.rows).toHaveLength(0);
-      const queue = createJobQueue({
-        db: database.db,
-        dialect: database.dialect,
-        databaseUrl: database.url ?? '',
-        catalog: {},
-        clock: systemClock,
-        logger: pino({ level: 'silent' }),
-      });
-      await queue.prepare();
-      const after = await sql`select 1 from information_schema.schemata where schema_name = 'graphile_worker'`.execute(
-        database.db,
-      );
-      expect(after.rows).toHaveLength(1);
-    } finally {
-      await database.drop();
     }
   });
 });
