@@ -112,10 +112,10 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 
 /**
  * The wait before retry n (n = attempts so far): e^min(n, 10) seconds, about 2.7 s, 7.4 s, 20 s, …
- * up to 6 h. graphile-worker computes exactly this, so the SQLite runner uses it too.
+ * up to 6 h, to the millisecond. graphile-worker computes this, so the SQLite runner does too.
  */
 export function retryDelayMs(attempts: number): number {
-  return Math.exp(Math.min(attempts, 10)) * 1000;
+  return Math.round(Math.exp(Math.min(attempts, 10)) * 1000);
 }
 
 /** Checks name and payload against the catalog; the parsed payload (defaults filled) is what gets stored. */
