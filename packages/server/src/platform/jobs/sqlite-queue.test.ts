@@ -107,5 +107,11 @@ describe('the SQLite job runner with an injected clock', () => {
     expect(runs.filter((key) => key === 'cron')).toHaveLength(1);
     clock.set('2026-03-02T00:10:00.000Z');
     await waitFor('the 00:10 run', () => runs.filter((key) => key === 'cron').length === 2);
+    // Down from 00:10 to 00:22: the 00:15 and 00:20 matches are not made up for; 00:25 fires.
+    clock.set('2026-03-02T00:22:30.000Z');
+    await settle('after-downtime');
+    expect(runs.filter((key) => key === 'cron')).toHaveLength(2);
+    clock.set('2026-03-02T00:25:01.000Z');
+    await waitFor('the 00:25 run', () => runs.filter((key) => key === 'cron').length === 3);
   });
 });

@@ -39,6 +39,9 @@ export interface SqliteQueueOptions {
 
 type Row = Omit<JobsTable, 'id'> & { id: number };
 
+/** How late a cron match may be noticed and still fire: two minutes. */
+const CRON_GRACE_MS = 120_000;
+
 interface Running {
   attempts: number;
   abort: AbortController;
@@ -379,7 +382,7 @@ export class SqliteJobQueue<C extends JobCatalog> implements JobQueue<C> {
       .where('state', '=', 'running');
   }
 
-  /** Enqueues each recurring job whose cron matched a minute since it last fired (the latest such minute only). */
+  /** Enqueues each recurring job whose cron matched a minute since it last fired (the latest such minute, if recent). */
   private async fireSchedules(): Promise<void> {
     if (this.schedules.length === 0) return;
     const now = this.options.clock.now();
@@ -400,7 +403,10 @@ export class SqliteJobQueue<C extends JobCatalog> implements JobQueue<C> {
           .set({ last_at: minute.toISOString() })
           .where('id', '=', job.id)
           .execute();
-        if (due !== null) await this.enqueue(trx, job.job, job.payload as never, { runAt: due });
+        // A match a poll or two late still fires; minutes missed while the server was down do not (as on PostgreSQL).
+        if (due !== null && now.getTime() - due.getTime() < CRON_GRACE_MS) {
+          await this.enqueue(trx, job.job, job.payload as never, { runAt: due });
+        }
       });
     }
   }
