@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -323,5 +324,49 @@ describe.each(testDatabases())('kill -9 in the middle of a job on $name', (kind)
       restarted.child.kill('SIGTERM');
       await restarted.exited;
     }
+  });
+});
+
+describe.each(testDatabases().filter((kind) => kind.name === 'postgres'))('recurring jobs on $name', (kind) => {
+  it("registers each recurring job with graphile-worker's cron at start", async () => {
+    const database = await kind.open();
+    const state = { runs: [] as Run[], healed: new Set<string>(), active: new Map<string, number>(), peak: new Map() };
+    const queue = createJobQueue({
+      db: database.db,
+      dialect: database.dialect,
+      databaseUrl: database.url ?? '',
+      catalog: testCatalog(state),
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+      recurring: [{ id: 'nightly-report', cron: '0 3 * * *', job: 'test.record', payload: { key: 'nightly' } }],
+    });
+    try {
+      await queue.prepare();
+      await queue.start();
+      // graphile-worker records every cron identifier it schedules, so no two servers fire one minute twice.
+      const known = await waitFor('the cron identifier', async () => {
+        const rows = await sql<{ identifier: string }>`
+          select identifier from graphile_worker._private_known_crontabs`.execute(database.db);
+        return rows.rows.length > 0 ? rows.rows.map((row) => row.identifier) : null;
+      });
+      expect(known).toEqual(['nightly-report']);
+    } finally {
+      await queue.stop();
+      await database.drop();
+    }
+  });
+
+  it('refuses a cron expression it cannot read, saying how to write one', () => {
+    expect(() =>
+      createJobQueue({
+        db: {} as never,
+        dialect: kind.name,
+        databaseUrl: 'postgres://unused',
+        catalog: testCatalog({ runs: [], healed: new Set(), active: new Map(), peak: new Map() }),
+        clock: systemClock,
+        logger: pino({ level: 'silent' }),
+        recurring: [{ id: 'bad', cron: 'every day', job: 'test.record', payload: { key: 'x' } }],
+      }),
+    ).toThrow(/use 5 fields, e.g. "\*\/5 \* \* \* \*"/);
   });
 });
