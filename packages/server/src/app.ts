@@ -13,6 +13,7 @@ import { ProjectService } from './features/projects/service.js';
 import { registerPullRoutes } from './features/pulls/routes.js';
 import { RuleRunner } from './features/pulls/rule-runner.js';
 import { PullService } from './features/pulls/service.js';
+import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './platform/db/connect.js';
@@ -20,6 +21,9 @@ import { EventHub } from './platform/events/event-hub.js';
 import { EVENTS_CHANNEL, EventLog } from './platform/events/event-log.js';
 import { Repositories } from './platform/git/repositories.js';
 import { type App, buildHttpApp } from './platform/http/app.js';
+import type { JobQueue } from './platform/jobs/catalog.js';
+import { createJobQueue } from './platform/jobs/queue.js';
+import { registerJobRoutes } from './platform/jobs/routes.js';
 
 /** Where git's hook, on this machine, reaches the server: loopback unless it listens on one address only. */
 function hookHost(host: string): string {
@@ -37,6 +41,8 @@ export interface AppDependencies {
 export interface Trunkflow {
   http: App;
   database: DatabaseHandle;
+  /** Durable jobs: enqueue in the transaction of the change that causes them. */
+  jobs: JobQueue<ServerJobCatalog>;
   logger: Logger;
   /** The admin token created on first start, to print once; null otherwise. */
   firstAdminToken: string | null;
@@ -66,6 +72,19 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const applied = await migrateToLatest(database);
   logger.info({ database: database.location, dialect: database.dialect, applied }, 'database ready');
   const { db } = database;
+  const jobs = createJobQueue({
+    db,
+    dialect: database.dialect,
+    catalog: serverJobCatalog(),
+    clock,
+    logger,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+  });
+  // Before anything can enqueue: on PostgreSQL this creates graphile-worker's schema.
+  await jobs.prepare().catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
 
   let hub: EventHub | null = null;
   const events = new EventLog(db, database.dialect, clock, () => hub?.nudge());
@@ -136,10 +155,14 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerEventRoutes(http, events, hub, projects, auth);
   registerGitRoutes(http, git, (token) => auth.authenticate(token));
   registerPullRoutes(http, pulls, projects);
+  registerJobRoutes(http, jobs);
+  // Last, so no failure above leaves a runner going: jobs start running once the server is built.
+  await jobs.start();
 
   return {
     http,
     database,
+    jobs,
     logger,
     firstAdminToken: first.created && config.adminToken === undefined ? first.token : null,
     async listen() {
@@ -155,6 +178,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       draining = true;
       await hub?.stop();
       await http.close();
+      // In-flight jobs finish, or are released to run again, before the database closes.
+      await jobs.stop();
       await rules.close();
       await database.close();
     },

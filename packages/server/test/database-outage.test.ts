@@ -40,8 +40,10 @@ function connections(database: string, condition: string): Promise<number> {
   });
 }
 
-/** The event hub's listener: its last statement was LISTEN. */
-const listeners = (database: string) => connections(database, "query ilike 'listen %'");
+/** The event hub's listener: its last statement was LISTEN on the events channel. */
+const listeners = (database: string) => connections(database, "query ilike 'listen trunkflow_events%'");
+/** graphile-worker's listener, which wakes the job runner. */
+const jobListeners = (database: string) => connections(database, `query ilike 'listen "jobs:insert"%'`);
 /** Connections running pg_sleep right now. */
 const sleepers = (database: string) => connections(database, "query ilike '%pg_sleep%' and state = 'active'");
 
@@ -74,6 +76,7 @@ describe.each(postgres)('when $name drops the server connections', (kind) => {
     const listed = await server.api<{ projects: { name: string }[] }>('GET', '/api/projects');
     expect(listed.body.projects.map((project) => project.name).sort()).toEqual(['after', 'before']);
     expect(await eventually(async () => (await listeners(database)) === 1)).toBe(true);
+    expect(await eventually(async () => (await jobListeners(database)) === 1)).toBe(true);
     expect((await server.api('GET', '/readyz')).status).toBe(200);
   });
 

@@ -1,6 +1,7 @@
 // `trunkflow admin`: users, API tokens and project memberships (needs an admin token).
 import { type Command, Option } from 'commander';
 import { connect } from '../client/connection.js';
+import { cancelJob, JOB_STATES, type JobState, listJobs, retryJob } from '../client/jobs-client.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type FormatOptions, formatOption, printJson, table } from '../output.js';
@@ -27,7 +28,7 @@ function checkEmail(value: string): string {
 export function registerAdmin(program: Command, io: CliIo): void {
   const admin = program
     .command('admin')
-    .description('Manage users, API tokens and project memberships (needs an admin token)');
+    .description('Manage users, API tokens, project memberships and background jobs (needs an admin token)');
 
   const user = admin.command('user').description('Create, list and update users');
   user
@@ -152,5 +153,79 @@ Example:
       const membership = await (await connect(io, command)).setMember(project, userName, checkedRole);
       if (options.format === 'json') return printJson(io, membership);
       io.stdout(`${membership.user} is now ${membership.role} in ${membership.project}\n`);
+    });
+
+  registerAdminJobs(admin, io);
+}
+
+/** A job id as the server lists it: digits only, checked here so a typo needs no round trip. */
+function checkJobId(value: string): string {
+  if (!/^[1-9][0-9]{0,18}$/.test(value)) {
+    throw new UsageError(`job id "${value}" is not a job id: use one from \`trunkflow admin jobs list\``);
+  }
+  return value;
+}
+
+/** `trunkflow admin jobs list|retry|cancel`: the durable job queue, failed jobs first of all. */
+function registerAdminJobs(admin: Command, io: CliIo): void {
+  const jobs = admin.command('jobs').description('See background jobs, retry failed ones, cancel queued ones');
+  jobs
+    .command('list')
+    .description(
+      'List jobs that have not finished: queued (or waiting to retry), running, or failed with their last error',
+    )
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
+    .option('--limit <n>', 'at most this many jobs, 1 to 1000', '100')
+    .addOption(formatOption())
+    .addHelpText(
+      'after',
+      `
+With --format json it prints {"jobs": [...]}, each with id, name, state, attempts, maxAttempts, runAt, lastError.
+
+Example:
+  trunkflow admin jobs list --state failed`,
+    )
+    .action(async (options: FormatOptions & { state?: JobState; limit: string }, command: Command) => {
+      const limit = Number(options.limit);
+      if (!/^[1-9][0-9]*$/.test(options.limit) || limit > 1000) {
+        throw new UsageError(`--limit "${options.limit}" must be a whole number from 1 to 1000`);
+      }
+      const listed = await listJobs(await connect(io, command), options.state, limit);
+      if (options.format === 'json') return printJson(io, { jobs: listed });
+      if (listed.length === 0) return io.stdout(options.state ? `no ${options.state} jobs\n` : 'no jobs\n');
+      io.stdout(
+        table(
+          io,
+          ['ID', 'NAME', 'STATE', 'ATTEMPTS', 'RUN AT', 'LAST ERROR'],
+          listed.map((job) => [
+            job.id,
+            job.name,
+            job.state,
+            `${job.attempts}/${job.maxAttempts}`,
+            job.runAt,
+            (job.lastError ?? '-').split('\n')[0] ?? '-',
+          ]),
+        ),
+      );
+    });
+  jobs
+    .command('retry')
+    .description('Run a failed job again, with its attempts reset')
+    .argument('<id>', 'job id (from `trunkflow admin jobs list --state failed`)')
+    .addOption(formatOption())
+    .action(async (id: string, options: FormatOptions, command: Command) => {
+      const job = await retryJob(await connect(io, command), checkJobId(id));
+      if (options.format === 'json') return printJson(io, job);
+      io.stdout(`job ${job.id} (${job.name}) queued to run again\n`);
+    });
+  jobs
+    .command('cancel')
+    .description('Remove a queued or failed job so it never runs (a running job cannot be cancelled)')
+    .argument('<id>', 'job id (from `trunkflow admin jobs list`)')
+    .addOption(formatOption())
+    .action(async (id: string, options: FormatOptions, command: Command) => {
+      const job = await cancelJob(await connect(io, command), checkJobId(id));
+      if (options.format === 'json') return printJson(io, job);
+      io.stdout(`job ${job.id} (${job.name}) cancelled\n`);
     });
 }

@@ -15,6 +15,8 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
 export const PERMISSIONS = {
   /** Manage users and tokens. */
   'admin.users': 'admin',
+  /** See, retry and cancel background jobs. */
+  'admin.jobs': 'admin',
   /** Whoever creates a project becomes its maintainer (ProjectService.create). */
   'project.create': 'developer',
   'project.read': 'viewer',

@@ -5,6 +5,7 @@ import { pullRequestGate } from './migrations/0002-pull-request-gate.js';
 import { pendingPushes } from './migrations/0003-pending-pushes.js';
 import { userEmail } from './migrations/0004-user-email.js';
 import { projectVisibility } from './migrations/0005-project-visibility.js';
+import { jobs } from './migrations/0006-jobs.js';
 import type { DialectName } from './schema.js';
 
 /** A migration, or a function building one where the SQL differs by dialect. */
@@ -20,6 +21,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0003-pending-pushes', pendingPushes],
   ['0004-user-email', userEmail],
   ['0005-project-visibility', projectVisibility],
+  ['0006-jobs', jobs],
 ];
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

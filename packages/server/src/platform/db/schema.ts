@@ -127,6 +127,36 @@ export interface PendingPushesTable {
   created_at: string;
 }
 
+/** SQLite only: the job runner's queue (platform/jobs/sqlite-queue.ts). Completed jobs are deleted. */
+export interface JobsTable {
+  id: Generated<number>;
+  name: string;
+  /** JSON. */
+  payload: string;
+  /** `queued`, `running` or `failed`. */
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  last_error: string | null;
+  singleton_key: string | null;
+  /** While running: the lease; past it, the job is taken again (its runner died). */
+  locked_until: string | null;
+  created_at: string;
+}
+
+/** SQLite only: when each recurring job last fired. */
+export interface JobSchedulesTable {
+  id: string;
+  last_at: string;
+}
+
+/** PostgreSQL only: graphile-worker workers' heartbeats. */
+export interface JobWorkersTable {
+  worker_id: string;
+  heartbeat_at: Date;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -139,4 +169,7 @@ export interface Database {
   check_runs: CheckRunsTable;
   merge_attempts: MergeAttemptsTable;
   pending_pushes: PendingPushesTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
+  job_workers: JobWorkersTable;
 }
