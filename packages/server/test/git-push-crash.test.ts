@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runGit } from '@trunkflow/git';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventCatalog } from '../src/event-catalog.js';
 import { AuditLog } from '../src/features/auth/audit.js';
 import { GitHostingService } from '../src/features/git/service.js';
 import { ProjectService } from '../src/features/projects/service.js';
@@ -214,7 +215,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
     ];
     const repo = join(database.dataDir, 'repos', 'kept.git');
     await runGit(['update-ref', updates[0]?.ref ?? '', head], { cwd: repo });
-    const events = new EventLog(database.db, database.dialect, systemClock);
+    const events = new EventLog(database.db, database.dialect, systemClock, { catalog: eventCatalog });
     // What a crash leaves: the pending row and its push events, nothing after.
     await database.db.transaction().execute(async (trx) => {
       await trx

@@ -12,12 +12,13 @@ import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { EventLog } from '../../platform/events/event-log.js';
+import type { EventAppender } from '../../platform/events/event-log.js';
 import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, can, roleIn } from '../auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { openPullsOnBranches } from '../pulls/store-sql.js';
+import type { GitEvents } from './events.js';
 import {
   HOOK_NAME,
   HOOK_SCRIPT_NAME,
@@ -119,7 +120,7 @@ export class GitHostingService {
     private readonly db: Kysely<Database>,
     private readonly repositories: Repositories,
     private readonly projects: ProjectService,
-    private readonly events: EventLog,
+    private readonly events: EventAppender<GitEvents>,
     private readonly logger: Logger,
     options: GitHostingOptions,
   ) {
@@ -474,15 +475,16 @@ export class GitHostingService {
     projectId: string,
     actor: string,
     updates: RefUpdate[],
-    extra: Record<string, string> = {},
+    extra: { reason?: string } = {},
   ): Promise<void> {
     for (const update of updates) {
-      await this.events.append(trx, {
-        type,
-        projectId,
-        actor,
-        payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor, ...extra },
-      });
+      const payload = { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor };
+      await this.events.append(
+        trx,
+        type === 'push'
+          ? { type, projectId, actor, payload }
+          : { type, projectId, actor, payload: { ...payload, reason: extra.reason ?? '' } },
+      );
     }
   }
 }

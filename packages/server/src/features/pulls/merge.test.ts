@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppEventCatalog, eventCatalog } from '../../event-catalog.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/schema.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
@@ -15,16 +16,16 @@ const RELAXED = { 'trunkflow.yml': 'rules:\n  daily-pr-limit:\n    max: 20\n', '
 class Crash extends Error {}
 
 /** The real event log, except that recording a merge fails the first `failures` times. */
-class FailingMergeEvents extends EventLog {
+class FailingMergeEvents extends EventLog<AppEventCatalog> {
   constructor(
     database: TestDatabase,
     clock: Clock,
     private failures: number,
   ) {
-    super(database.db, database.dialect, clock);
+    super(database.db, database.dialect, clock, { catalog: eventCatalog });
   }
 
-  override append(executor: Kysely<Database>, event: NewEvent): Promise<DomainEvent> {
+  override append(executor: Kysely<Database>, event: NewEvent<AppEventCatalog>): Promise<DomainEvent> {
     if (event.type === 'pull_request.merged' && this.failures > 0) {
       this.failures -= 1;
       return Promise.reject(new Error('connection to the database lost'));

@@ -16,12 +16,14 @@ import {
   type TrunkflowError,
   ValidationError,
 } from '../../platform/errors.js';
-import type { EventLog } from '../../platform/events/event-log.js';
+import type { EventAppender } from '../../platform/events/event-log.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import { type Actor, COUNTED_APPROVER_ROLE, roleAtLeast, roleIn } from '../auth/roles.js';
 import type { AuthService } from '../auth/service.js';
+import type { TrunkEvents } from '../git/events.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
+import type { PullEvents } from './events.js';
 import { type GateFacts, type GatePusher, type GateReason, type GateVerdict, mergeGate } from './gate.js';
 import {
   branchSha,
@@ -183,7 +185,7 @@ export class PullService {
 
   constructor(
     db: Kysely<Database>,
-    private readonly events: EventLog,
+    private readonly events: EventAppender<PullEvents & TrunkEvents>,
     private readonly repositories: Repositories,
     private readonly projects: ProjectService,
     private readonly auth: AuthService,
@@ -885,7 +887,10 @@ export class PullService {
         actor: actor.name,
         payload: {
           number,
-          changes: [...(title !== pull.title ? ['title'] : []), ...(body !== pull.body ? ['body'] : [])],
+          changes: [
+            ...(title !== pull.title ? ['title' as const] : []),
+            ...(body !== pull.body ? ['body' as const] : []),
+          ],
           title,
         },
       });
