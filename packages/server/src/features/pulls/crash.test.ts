@@ -133,7 +133,10 @@ describe.each(testDatabases())('kill -9 during a merge on $name', (kind) => {
     expect(await ws.serverSha('refs/heads/feature/TF-1-kill')).toBeNull();
     expect((await ws.bareGit(['rev-list', '--count', `${before}..${moved}`])).trim()).toBe('1');
     expect(await attempts()).toBe(0);
-    expect((await h.eventTypes(ws.project.id)).at(-1)).toBe('pull_request.merged');
+    expect((await h.eventTypes(ws.project.id)).slice(-2)).toEqual(['pull_request.merged', 'trunk.updated']);
+    expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload)).toEqual([
+      { trunk: 'main', before, after: moved, pullRequests: [number], source: 'merge' },
+    ]);
   });
 
   it('after the intent: restart leaves the PR open and trunk untouched, and it merges later', async () => {

@@ -123,9 +123,15 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       'check.completed',
       'review.submitted',
       'pull_request.merged',
+      'trunk.updated',
     ]);
     const [event] = await h.eventsOf(ws.project.id, 'pull_request.merged');
     expect(event).toMatchObject({ actor: 'bob', payload: { number: 1, sha: after, title: 'fix: squash it' } });
+    const [moved] = await h.eventsOf(ws.project.id, 'trunk.updated');
+    expect(moved).toMatchObject({
+      actor: 'bob',
+      payload: { trunk: 'main', before, after, pullRequests: [1], source: 'merge' },
+    });
     await expect(h.pulls.merge(ws.project, h.actor('bob'), 1)).rejects.toThrow('already merged');
   });
 
@@ -139,6 +145,9 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       expect(await trunkOf(ws)).toBe(result.sha);
       expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: result.sha });
       expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
+      expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload.after)).toEqual([
+        result.sha,
+      ]);
       expect(await ws.serverSha('refs/heads/feature/TF-12-flaky')).toBeNull();
       expect(await attempts()).toBe(0);
     });
@@ -159,6 +168,9 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       await h.pullService().reconcile();
       expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: trunk });
       expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
+      expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload)).toEqual([
+        { trunk: 'main', before, after: trunk, pullRequests: [number], source: 'merge' },
+      ]);
       expect(await attempts()).toBe(0);
     });
   });

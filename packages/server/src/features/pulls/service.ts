@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { assertNever, checkRefFormat } from '@trunkflow/core';
-import { isAncestor } from '@trunkflow/git';
+import { isAncestor, runGit } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
@@ -164,6 +164,11 @@ function summarise(run: CheckRun): ChecksSummary {
     createdAt: run.createdAt,
     configError: run.configError,
   };
+}
+
+/** The first parent of a commit. */
+async function parentOf(repo: string, commit: string): Promise<string> {
+  return (await runGit(['rev-parse', '--verify', `${commit}^`], { cwd: repo })).trim();
 }
 
 /** The error a blocked merge answers with: a content conflict names its paths, anything else lists the reasons. */
@@ -699,6 +704,9 @@ export class PullService {
   /** Steps 5 and 6: the PR becomes merged with its event, then the source branch goes. Idempotent. */
   private async finishMerge(project: Project, pull: PullRequest, commit: string, actor: string | null): Promise<void> {
     const now = this.clock.now();
+    const repo = this.repositories.pathOf(project.name);
+    // The trunk the squash commit was built on: its one parent, on every path that gets here.
+    const before = await parentOf(repo, commit);
     await this.store.transaction(async (store, trx) => {
       const merged = await store.markMerged(pull.id, commit, now.toISOString());
       await store.deleteMergeAttempt(pull.id);
@@ -709,9 +717,20 @@ export class PullService {
           actor,
           payload: { number: pull.number, sha: commit, title: pull.title },
         });
+        await this.events.append(trx, {
+          type: 'trunk.updated',
+          projectId: project.id,
+          actor,
+          payload: {
+            trunk: project.trunk,
+            before,
+            after: commit,
+            pullRequests: [pull.number],
+            source: 'merge',
+          },
+        });
       }
     });
-    const repo = this.repositories.pathOf(project.name);
     const deleted = await deleteRefIfAt(
       repo,
       branchRef(pull.head),

@@ -100,10 +100,15 @@ export function parsePayload(catalog: EventCatalog, type: string, payload: unkno
 
 /** One field of a payload for the docs: its name, its JSON type, and whether it may be absent. */
 function fieldText(name: string, schema: Record<string, unknown>, required: boolean): string {
+  const or = (parts: string[]) => parts.join(' \\| ');
   const typeOf = (s: Record<string, unknown>): string => {
-    if (Array.isArray(s.anyOf)) return (s.anyOf as Record<string, unknown>[]).map(typeOf).join(' \\| ');
-    if (Array.isArray(s.enum)) return (s.enum as unknown[]).map((value) => JSON.stringify(value)).join(' \\| ');
-    if (s.type === 'array') return `${typeOf((s.items ?? {}) as Record<string, unknown>)}[]`;
+    if (Array.isArray(s.anyOf)) return or((s.anyOf as Record<string, unknown>[]).map(typeOf));
+    if (Array.isArray(s.enum)) return or((s.enum as unknown[]).map((value) => JSON.stringify(value)));
+    if (Array.isArray(s.type)) return or((s.type as unknown[]).map((type) => typeOf({ ...s, type })));
+    if (s.type === 'array') {
+      const item = typeOf((s.items ?? {}) as Record<string, unknown>);
+      return item.includes(' ') ? `(${item})[]` : `${item}[]`;
+    }
     if (s.type === 'string' && typeof s.pattern === 'string' && s.pattern.includes('0-9a-f')) return 'sha';
     return typeof s.type === 'string' ? s.type : 'unknown';
   };
