@@ -18,9 +18,17 @@ describe.each(testDatabases())('trunk.updated on $name', (kind) => {
   let server: TestServer;
   const tokens: Record<string, string> = {};
   const clients: GitClient[] = [];
+  /** What a consumer subscribed through the composition root heard, after commit. */
+  const heard: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     server = await startServer(kind);
+    server.trunkflow.consumers.subscribe('trunk.updated', {
+      name: 'test.record',
+      handle(event) {
+        heard.push(event.payload);
+      },
+    });
     for (const name of ['alice', 'bob']) tokens[name] = await server.createUser(name, 'developer');
   });
 
@@ -108,6 +116,11 @@ describe.each(testDatabases())('trunk.updated on $name', (kind) => {
     const mergedEvent = all.find((e) => e.type === 'pull_request.merged');
     // The same transaction: nothing between the two.
     expect(all.indexOf(trunk[1] as ApiEvent)).toBe(all.indexOf(mergedEvent as ApiEvent) + 1);
+    // A consumer of trunk.updated hears it, once.
+    for (let attempt = 0; attempt < 400 && !heard.some((p) => p.after === merged.body.sha); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(heard.filter((payload) => payload.after === merged.body.sha)).toEqual([trunk[1]?.payload]);
   });
 
   it('a refused direct push appends none; an allowed one appends one, carrying no PR', async () => {
