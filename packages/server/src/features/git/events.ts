@@ -12,7 +12,7 @@ export const gitEvents = defineEvents({
   },
   'push.failed': {
     summary: 'an accepted update never landed: it undoes that update’s `push` event',
-    payload: z.strictObject({ ...refUpdate, reason: z.string() }),
+    payload: z.strictObject({ ...refUpdate, reason: z.string().min(1) }),
   },
   'trunk.updated': {
     summary:

@@ -508,6 +508,7 @@ export class GitHostingService {
   ): Promise<void> {
     for (const update of updates) {
       const payload = { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor };
+      // A push.failed without its reason is refused by the catalog (an empty string included).
       await this.events.append(
         trx,
         type === 'push'
