@@ -1,6 +1,7 @@
 // The one composition root: builds every service from its dependencies and wires the HTTP routes.
 import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { type AppEventCatalog, eventCatalog } from './event-catalog.js';
 import { AuditLog } from './features/auth/audit.js';
 import { registerAuthRoutes } from './features/auth/routes.js';
 import { AuthService } from './features/auth/service.js';
@@ -17,6 +18,7 @@ import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './platform/db/connect.js';
+import { EventConsumers, InProcessDelivery } from './platform/events/consumers.js';
 import { EventHub } from './platform/events/event-hub.js';
 import { EVENTS_CHANNEL, EventLog } from './platform/events/event-log.js';
 import { Repositories } from './platform/git/repositories.js';
@@ -48,6 +50,11 @@ export interface Trunkflow {
   firstAdminToken: string | null;
   /** Listens and returns the URL. */
   listen(): Promise<string>;
+  /**
+   * Subscribe event consumers here, before listen (consumers.ts). They run in-process after commit
+   * for now; with platform/jobs they become jobs enqueued in the appending transaction.
+   */
+  consumers: EventConsumers<AppEventCatalog>;
   /** Stops taking work, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -87,9 +94,17 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   });
 
   let hub: EventHub | null = null;
-  const events = new EventLog(db, database.dialect, clock, () => hub?.nudge());
+  const consumers = new EventConsumers(eventCatalog);
+  // The jobs seam: a durable ConsumerDelivery from platform/jobs replaces this one (consumers.ts).
+  const delivery = new InProcessDelivery(consumers, logger);
+  const events = new EventLog(db, database.dialect, clock, {
+    catalog: eventCatalog,
+    onAppend: () => hub?.nudge(),
+    delivery,
+  });
   const listen = database.listen;
   hub = new EventHub(events, listen ? (onNotify) => listen(EVENTS_CHANNEL, onNotify) : null);
+  hub.subscribe(delivery.deliver);
   const audit = new AuditLog(clock);
   const auth = new AuthService(db, clock, ids, audit);
   const repositories = new Repositories(config.dataDir);
@@ -165,6 +180,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     jobs,
     logger,
     firstAdminToken: first.created && config.adminToken === undefined ? first.token : null,
+    consumers,
     async listen() {
       await hub?.start();
       await http.listen({ port: config.port, host: config.host });
@@ -178,6 +194,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       draining = true;
       await hub?.stop();
       await http.close();
+      // Consumers of committed events finish before the jobs they may enqueue stop.
+      await delivery.idle();
       // In-flight jobs finish, or are released to run again, before the database closes.
       await jobs.stop();
       await rules.close();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { eventCatalog } from '../src/event-catalog.js';
 import { AuditLog } from '../src/features/auth/audit.js';
 import {
   HOOK_SELF_TEST_OUTPUT,
@@ -200,7 +201,7 @@ describe.each(testDatabases())('the pre-receive hook on $name', (kind) => {
     const database = await kind.open();
     const startLogs = captureLogs();
     try {
-      const events = new EventLog(database.db, database.dialect, systemClock);
+      const events = new EventLog(database.db, database.dialect, systemClock, { catalog: eventCatalog });
       const repositories = new Repositories(database.dataDir);
       const projects = new ProjectService(
         database.db,

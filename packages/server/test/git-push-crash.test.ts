@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runGit } from '@trunkflow/git';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventCatalog } from '../src/event-catalog.js';
 import { AuditLog } from '../src/features/auth/audit.js';
 import { GitHostingService } from '../src/features/git/service.js';
 import { ProjectService } from '../src/features/projects/service.js';
@@ -114,6 +115,17 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
 
   const pending = async () => (await database.db.selectFrom('pending_pushes').selectAll().execute()).length;
 
+  async function trunkUpdates(projectId: string) {
+    const rows = await database.db
+      .selectFrom('events')
+      .select('payload')
+      .where('project_id', '=', projectId)
+      .where('type', '=', 'trunk.updated')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => JSON.parse(row.payload) as Record<string, unknown>);
+  }
+
   async function createProject(url: string, name: string): Promise<string> {
     const response = await fetch(`${url}/api/projects`, {
       method: 'POST',
@@ -170,6 +182,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
       expect(events[1]?.reason).toContain('the server stopped before this push finished');
       expect(await pending()).toBe(0);
       expect(await trunkOf('lost')).toBe('');
+      expect(await trunkUpdates(projectId)).toEqual([]);
       // The same push now lands, with a push event of its own and nothing undoing it.
       const again = await pushFirstCommit(restarted.url, 'lost');
       expect(again.push.status).toBe(0);
@@ -180,7 +193,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
     }
   });
 
-  it('after git applied the update, before it was checked: the restart keeps the push and writes nothing', async () => {
+  it('after git applied the update, before it was checked: the restart keeps the push and writes only the trunk.updated it missed', async () => {
     const crashing = await start(['git.before-settle']);
     const projectId = await createProject(crashing.url, 'kept');
     const { head } = await pushFirstCommit(crashing.url, 'kept');
@@ -188,6 +201,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
     expect(end.signal).toBe('SIGKILL');
     expect(await trunkOf('kept')).toBe(head);
     expect(await pending()).toBe(1);
+    expect(await trunkUpdates(projectId)).toEqual([]);
 
     const restarted = await start();
     try {
@@ -196,6 +210,9 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
       expect(events[0]).toMatchObject({ ref: 'refs/heads/main', after: head });
       expect(await pending()).toBe(0);
       expect(await trunkOf('kept')).toBe(head);
+      expect(await trunkUpdates(projectId)).toEqual([
+        { trunk: 'main', before: '0'.repeat(40), after: head, pullRequests: [], source: 'push' },
+      ]);
     } finally {
       await stop(restarted);
     }
@@ -214,7 +231,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
     ];
     const repo = join(database.dataDir, 'repos', 'kept.git');
     await runGit(['update-ref', updates[0]?.ref ?? '', head], { cwd: repo });
-    const events = new EventLog(database.db, database.dialect, systemClock);
+    const events = new EventLog(database.db, database.dialect, systemClock, { catalog: eventCatalog });
     // What a crash leaves: the pending row and its push events, nothing after.
     await database.db.transaction().execute(async (trx) => {
       await trx

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Actor } from '../../platform/auth/roles.js';
 import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
-import type { DomainEvent, EventLog } from '../../platform/events/event-log.js';
+import type { DomainEvent, EventReader } from '../../platform/events/event-log.js';
 import { type App, requireActor } from '../../platform/http/app.js';
 import { nonNegativeIntegerParam, positiveIntegerParam } from '../../platform/http/numbers.js';
 import type { ProjectService } from '../projects/service.js';
@@ -29,7 +29,7 @@ export interface TokenRevocations {
 
 export function registerEventRoutes(
   app: App,
-  log: EventLog,
+  log: EventReader,
   hub: EventHub,
   projects: ProjectService,
   tokens: TokenRevocations,

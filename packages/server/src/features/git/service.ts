@@ -13,10 +13,11 @@ import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { EventLog } from '../../platform/events/event-log.js';
+import type { EventAppender } from '../../platform/events/event-log.js';
 import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project, ProjectService } from '../projects/service.js';
+import type { GitEvents } from './events.js';
 import {
   HOOK_NAME,
   HOOK_SCRIPT_NAME,
@@ -123,7 +124,7 @@ export class GitHostingService {
     private readonly db: Kysely<Database>,
     private readonly repositories: Repositories,
     private readonly projects: ProjectService,
-    private readonly events: EventLog,
+    private readonly events: EventAppender<GitEvents>,
     private readonly logger: Logger,
     options: GitHostingOptions,
   ) {
@@ -385,7 +386,7 @@ export class GitHostingService {
     for (const row of rows) {
       const project = await this.db
         .selectFrom('projects')
-        .select(['id', 'name'])
+        .select(['id', 'name', 'trunk'])
         .where('id', '=', row.project_id)
         .executeTakeFirst();
       if (project === undefined) {
@@ -395,8 +396,9 @@ export class GitHostingService {
       const updates = JSON.parse(row.updates) as RefUpdate[];
       let failed: RefUpdate[];
       try {
-        ({ failed } = await this.sortUpdates(this.repositories.pathOf(project.name), updates));
-        await this.settle(row.id, project.id, row.actor, failed, REASON_INTERRUPTED);
+        const sorted = await this.sortUpdates(this.repositories.pathOf(project.name), updates);
+        failed = sorted.failed;
+        await this.settle(row.id, project, row.actor, sorted, REASON_INTERRUPTED);
       } catch (error) {
         // One unreadable repository must not keep the server down; the row waits for the next start.
         this.logger.error({ err: error, project: project.name }, 'could not settle an interrupted push');
@@ -439,7 +441,7 @@ export class GitHostingService {
     if (accepted.length === 0 || pendingId === null) return;
     const { landed, failed } = await this.sortUpdates(repo, accepted);
     try {
-      await this.settle(pendingId, project.id, actor.name, failed, REASON_NOT_APPLIED);
+      await this.settle(pendingId, project, actor.name, { landed, failed }, REASON_NOT_APPLIED);
     } catch (error) {
       this.logger.error(
         { err: error, project: project.name, failed },
@@ -454,11 +456,39 @@ export class GitHostingService {
     }
   }
 
-  /** The `push.failed` events of a push and the end of its pending row, in one transaction. */
-  private settle(pendingId: string, projectId: string, actor: string, failed: RefUpdate[], reason: string) {
+  /**
+   * The end of a push, in one transaction: its `push.failed` events, a `trunk.updated` when its
+   * update of trunk landed, and the end of its pending row. Only the one that deletes the row
+   * writes them, so each is written once.
+   */
+  private settle(
+    pendingId: string,
+    project: Pick<Project, 'id' | 'trunk'>,
+    actor: string,
+    sorted: { landed: RefUpdate[]; failed: RefUpdate[] },
+    reason: string,
+  ) {
     return this.db.transaction().execute(async (trx) => {
-      await this.appendUpdates(trx, 'push.failed', projectId, actor, failed, { reason });
-      await trx.deleteFrom('pending_pushes').where('id', '=', pendingId).execute();
+      const ended = await trx.deleteFrom('pending_pushes').where('id', '=', pendingId).executeTakeFirst();
+      if (Number(ended.numDeletedRows) === 0) return;
+      await this.appendUpdates(trx, 'push.failed', project.id, actor, sorted.failed, { reason });
+      const trunk = sorted.landed.find((update) => update.ref === `refs/heads/${project.trunk}`);
+      if (trunk !== undefined) {
+        // A direct push carries no pull request: its commits were never merged through one, and a
+        // PR whose commits it happens to contain stays open (docs/server.md, Events).
+        await this.events.append(trx, {
+          type: 'trunk.updated',
+          projectId: project.id,
+          actor,
+          payload: {
+            trunk: project.trunk,
+            before: trunk.oldSha,
+            after: trunk.newSha,
+            pullRequests: [],
+            source: 'push',
+          },
+        });
+      }
     });
   }
 
@@ -469,15 +499,17 @@ export class GitHostingService {
     projectId: string,
     actor: string,
     updates: RefUpdate[],
-    extra: Record<string, string> = {},
+    extra: { reason?: string } = {},
   ): Promise<void> {
     for (const update of updates) {
-      await this.events.append(trx, {
-        type,
-        projectId,
-        actor,
-        payload: { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor, ...extra },
-      });
+      const payload = { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor };
+      // A push.failed without its reason is refused by the catalog (an empty string included).
+      await this.events.append(
+        trx,
+        type === 'push'
+          ? { type, projectId, actor, payload }
+          : { type, projectId, actor, payload: { ...payload, reason: extra.reason ?? '' } },
+      );
     }
   }
 }

@@ -6,9 +6,10 @@ import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Database, ProjectsTable } from '../../platform/db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { EventLog } from '../../platform/events/event-log.js';
+import type { EventAppender } from '../../platform/events/event-log.js';
 import { type Repositories, validateProjectName } from '../../platform/git/repositories.js';
 import type { AuditLog } from '../auth/audit.js';
+import type { ProjectEvents } from './events.js';
 
 export interface Project {
   id: string;
@@ -64,7 +65,7 @@ export class ProjectService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly repositories: Repositories,
-    private readonly events: EventLog,
+    private readonly events: EventAppender<ProjectEvents>,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
@@ -117,7 +118,7 @@ export class ProjectService {
           type: 'project.created',
           projectId: row.id,
           actor: actor.name,
-          payload: { name: input.name, trunk, visibility: row.visibility },
+          payload: { name: input.name, trunk, visibility: parseVisibility(row.visibility) },
         });
       });
     } catch (error) {

@@ -17,6 +17,7 @@ const dist = (path: string) => pathToFileURL(join(serverRoot, 'dist', path)).hre
 const CHILD = `
 const { openDatabase } = await import(${JSON.stringify(dist('platform/db/connect.js'))});
 const { EventLog } = await import(${JSON.stringify(dist('platform/events/event-log.js'))});
+const { eventCatalog } = await import(${JSON.stringify(dist('event-catalog.js'))});
 const { Repositories } = await import(${JSON.stringify(dist('platform/git/repositories.js'))});
 const { AuditLog } = await import(${JSON.stringify(dist('features/auth/audit.js'))});
 const { AuthService } = await import(${JSON.stringify(dist('features/auth/service.js'))});
@@ -26,7 +27,7 @@ const { RuleRunner } = await import(${JSON.stringify(dist('features/pulls/rule-r
 const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
 const input = JSON.parse(process.env.CRASH_INPUT);
 const handle = openDatabase({ dataDir: input.dataDir, databaseUrl: input.databaseUrl });
-const events = new EventLog(handle.db, handle.dialect, systemClock);
+const events = new EventLog(handle.db, handle.dialect, systemClock, { catalog: eventCatalog });
 const audit = new AuditLog(systemClock);
 const auth = new AuthService(handle.db, systemClock, uuidGenerator, audit);
 const repositories = new Repositories(input.dataDir);
@@ -132,7 +133,10 @@ describe.each(testDatabases())('kill -9 during a merge on $name', (kind) => {
     expect(await ws.serverSha('refs/heads/feature/TF-1-kill')).toBeNull();
     expect((await ws.bareGit(['rev-list', '--count', `${before}..${moved}`])).trim()).toBe('1');
     expect(await attempts()).toBe(0);
-    expect((await h.eventTypes(ws.project.id)).at(-1)).toBe('pull_request.merged');
+    expect((await h.eventTypes(ws.project.id)).slice(-2)).toEqual(['pull_request.merged', 'trunk.updated']);
+    expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload)).toEqual([
+      { trunk: 'main', before, after: moved, pullRequests: [number], source: 'merge' },
+    ]);
   });
 
   it('after the intent: restart leaves the PR open and trunk untouched, and it merges later', async () => {

@@ -1,6 +1,7 @@
 import { commitTree, mergeTrees, TRUNKFLOW_COMMITTER } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppEventCatalog, eventCatalog } from '../../event-catalog.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/schema.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
@@ -15,16 +16,16 @@ const RELAXED = { 'trunkflow.yml': 'rules:\n  daily-pr-limit:\n    max: 20\n', '
 class Crash extends Error {}
 
 /** The real event log, except that recording a merge fails the first `failures` times. */
-class FailingMergeEvents extends EventLog {
+class FailingMergeEvents extends EventLog<AppEventCatalog> {
   constructor(
     database: TestDatabase,
     clock: Clock,
     private failures: number,
   ) {
-    super(database.db, database.dialect, clock);
+    super(database.db, database.dialect, clock, { catalog: eventCatalog });
   }
 
-  override append(executor: Kysely<Database>, event: NewEvent): Promise<DomainEvent> {
+  override append(executor: Kysely<Database>, event: NewEvent<AppEventCatalog>): Promise<DomainEvent> {
     if (event.type === 'pull_request.merged' && this.failures > 0) {
       this.failures -= 1;
       return Promise.reject(new Error('connection to the database lost'));
@@ -122,9 +123,15 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       'check.completed',
       'review.submitted',
       'pull_request.merged',
+      'trunk.updated',
     ]);
     const [event] = await h.eventsOf(ws.project.id, 'pull_request.merged');
     expect(event).toMatchObject({ actor: 'bob', payload: { number: 1, sha: after, title: 'fix: squash it' } });
+    const [moved] = await h.eventsOf(ws.project.id, 'trunk.updated');
+    expect(moved).toMatchObject({
+      actor: 'bob',
+      payload: { trunk: 'main', before, after, pullRequests: [1], source: 'merge' },
+    });
     await expect(h.pulls.merge(ws.project, h.actor('bob'), 1)).rejects.toThrow('already merged');
   });
 
@@ -138,6 +145,9 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       expect(await trunkOf(ws)).toBe(result.sha);
       expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: result.sha });
       expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
+      expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload.after)).toEqual([
+        result.sha,
+      ]);
       expect(await ws.serverSha('refs/heads/feature/TF-12-flaky')).toBeNull();
       expect(await attempts()).toBe(0);
     });
@@ -158,6 +168,9 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       await h.pullService().reconcile();
       expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: trunk });
       expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
+      expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload)).toEqual([
+        { trunk: 'main', before, after: trunk, pullRequests: [number], source: 'merge' },
+      ]);
       expect(await attempts()).toBe(0);
     });
   });

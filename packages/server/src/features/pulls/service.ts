@@ -12,6 +12,7 @@ import {
   isAncestor,
   mergeBase,
   mergeTrees,
+  runGit,
   TRUNKFLOW_COMMITTER,
   ZERO_SHA,
 } from '@trunkflow/git';
@@ -29,11 +30,13 @@ import {
   type TrunkflowError,
   ValidationError,
 } from '../../platform/errors.js';
-import type { EventLog } from '../../platform/events/event-log.js';
+import type { EventAppender } from '../../platform/events/event-log.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import type { AuthService } from '../auth/service.js';
+import type { TrunkEvents } from '../git/events.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
+import type { PullEvents } from './events.js';
 import { type GateFacts, type GatePusher, type GateReason, type GateVerdict, mergeGate } from './gate.js';
 import { coAuthorsOf, squashMessage } from './merge-message.js';
 import {
@@ -163,6 +166,11 @@ function summarise(run: CheckRun): ChecksSummary {
   };
 }
 
+/** The first parent of a commit. */
+async function parentOf(repo: string, commit: string): Promise<string> {
+  return (await runGit(['rev-parse', '--verify', `${commit}^`], { cwd: repo })).trim();
+}
+
 /** The error a blocked merge answers with: a content conflict names its paths, anything else lists the reasons. */
 function blockedError(number: number, verdict: GateVerdict): TrunkflowError {
   const message = `pull request #${number} cannot be merged: ${verdict.reasons.map((reason) => reason.message).join('; ')}`;
@@ -182,7 +190,7 @@ export class PullService {
 
   constructor(
     db: Kysely<Database>,
-    private readonly events: EventLog,
+    private readonly events: EventAppender<PullEvents & TrunkEvents>,
     private readonly repositories: Repositories,
     private readonly projects: ProjectService,
     private readonly auth: AuthService,
@@ -696,6 +704,9 @@ export class PullService {
   /** Steps 5 and 6: the PR becomes merged with its event, then the source branch goes. Idempotent. */
   private async finishMerge(project: Project, pull: PullRequest, commit: string, actor: string | null): Promise<void> {
     const now = this.clock.now();
+    const repo = this.repositories.pathOf(project.name);
+    // The trunk the squash commit was built on: its one parent, on every path that gets here.
+    const before = await parentOf(repo, commit);
     await this.store.transaction(async (store, trx) => {
       const merged = await store.markMerged(pull.id, commit, now.toISOString());
       await store.deleteMergeAttempt(pull.id);
@@ -706,9 +717,20 @@ export class PullService {
           actor,
           payload: { number: pull.number, sha: commit, title: pull.title },
         });
+        await this.events.append(trx, {
+          type: 'trunk.updated',
+          projectId: project.id,
+          actor,
+          payload: {
+            trunk: project.trunk,
+            before,
+            after: commit,
+            pullRequests: [pull.number],
+            source: 'merge',
+          },
+        });
       }
     });
-    const repo = this.repositories.pathOf(project.name);
     const deleted = await deleteRefIfAt(
       repo,
       branchRef(pull.head),
@@ -884,7 +906,10 @@ export class PullService {
         actor: actor.name,
         payload: {
           number,
-          changes: [...(title !== pull.title ? ['title'] : []), ...(body !== pull.body ? ['body'] : [])],
+          changes: [
+            ...(title !== pull.title ? ['title' as const] : []),
+            ...(body !== pull.body ? ['body' as const] : []),
+          ],
           title,
         },
       });

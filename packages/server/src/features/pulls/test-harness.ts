@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runGit } from '@trunkflow/git';
 import pino from 'pino';
+import { type AppEventCatalog, eventCatalog } from '../../event-catalog.js';
 import type { Actor, Role } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import type { TestDatabase } from '../../platform/db/test-databases.js';
@@ -52,13 +53,13 @@ export interface PullServiceOptions {
   faults?: readonly string[];
   onFault?: (point: string) => void | Promise<void>;
   /** Another event log over the same database, e.g. one that fails on purpose. */
-  events?: EventLog;
+  events?: EventLog<AppEventCatalog>;
 }
 
 export class Harness {
   readonly clock = new TestClock();
   readonly logger = pino({ level: 'silent' });
-  readonly events: EventLog;
+  readonly events: EventLog<AppEventCatalog>;
   readonly auth: AuthService;
   readonly projects: ProjectService;
   readonly repositories: Repositories;
@@ -71,7 +72,7 @@ export class Harness {
 
   constructor(readonly database: TestDatabase) {
     const audit = new AuditLog(this.clock);
-    this.events = new EventLog(database.db, database.dialect, this.clock);
+    this.events = new EventLog(database.db, database.dialect, this.clock, { catalog: eventCatalog });
     this.auth = new AuthService(database.db, this.clock, sequentialIds, audit);
     this.repositories = new Repositories(database.dataDir);
     this.projects = new ProjectService(database.db, this.repositories, this.events, audit, this.clock, sequentialIds);

@@ -1,18 +1,25 @@
 // The hub fans appended events out to live subscribers, filtered by project, and ends them at stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { type TestDatabase, testDatabases } from '../db/test-databases.js';
+import { defineEvents } from './catalog.js';
 import { EventHub } from './event-hub.js';
 import { type DomainEvent, EVENTS_CHANNEL, EventLog } from './event-log.js';
 
+const catalog = defineEvents({
+  'test.one': { summary: 'a test', payload: z.strictObject({}) },
+  'test.two': { summary: 'a test', payload: z.strictObject({}) },
+});
+
 describe.each(testDatabases())('event hub on $name', (kind) => {
   let database: TestDatabase;
-  let log: EventLog;
+  let log: EventLog<typeof catalog>;
   let hub: EventHub;
   beforeAll(async () => {
     database = await kind.open();
     const listen = database.listen;
-    log = new EventLog(database.db, database.dialect, systemClock, () => hub.nudge());
+    log = new EventLog(database.db, database.dialect, systemClock, { catalog, onAppend: () => hub.nudge() });
     // A long poll interval, so delivery here comes from the append's nudge or NOTIFY.
     hub = new EventHub(log, listen ? (onNotify) => listen(EVENTS_CHANNEL, onNotify) : null, 60_000);
     await hub.start();

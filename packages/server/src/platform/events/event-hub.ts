@@ -1,5 +1,5 @@
 // Fans new events out to live subscribers (SSE). It polls the log, so events written by any replica arrive.
-import type { DomainEvent, EventLog } from './event-log.js';
+import type { DomainEvent, EventReader } from './event-log.js';
 
 type Listener = (event: DomainEvent) => void;
 
@@ -20,7 +20,7 @@ export class EventHub {
   private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
-    private readonly log: EventLog,
+    private readonly log: EventReader,
     /** Subscribes to commit-time notifications where the database has them (PostgreSQL). */
     private readonly listen: ((onNotify: () => void) => Promise<() => Promise<void>>) | null,
     private readonly pollIntervalMs = 250,

@@ -3,40 +3,56 @@ import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DialectName } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
+import { type DomainEvent, type EventCatalog, type NewEvent, parsePayload } from './catalog.js';
+import type { ConsumerDelivery } from './consumers.js';
+
+export type { DomainEvent, NewEvent } from './catalog.js';
 
 /** The PostgreSQL channel event appends notify on. */
 export const EVENTS_CHANNEL = 'trunkflow_events';
 
-export interface DomainEvent {
-  id: number;
-  type: string;
-  projectId: string | null;
-  actor: string | null;
-  payload: Record<string, unknown>;
-  createdAt: string;
+/** What a feature needs of the log: appends of the event types it declares (a subset of the catalog). */
+export interface EventAppender<C extends EventCatalog> {
+  append(executor: Kysely<Database>, event: NewEvent<C>): Promise<DomainEvent>;
 }
 
-export interface NewEvent {
-  type: string;
-  projectId: string | null;
-  actor: string | null;
-  payload: Record<string, unknown>;
+/** What readers need of the log (the hub, the event routes), whatever its catalog. */
+export type EventReader = Pick<EventLog, 'listAfter' | 'lastId'>;
+
+export interface EventLogOptions<C extends EventCatalog> {
+  /** Every event type the log accepts, with its payload schema (the composition root's combined catalog). */
+  catalog: C;
+  /** Called after a local append, so the local hub polls at once (SQLite). */
+  onAppend?: () => void;
+  /** How consumers hear of an event; called in the appending transaction. None: no consumers. */
+  delivery?: ConsumerDelivery;
 }
 
-export class EventLog {
+export class EventLog<C extends EventCatalog = EventCatalog> implements EventAppender<C> {
+  private readonly catalog: C;
+  private readonly onAppend: () => void;
+  private readonly delivery: ConsumerDelivery | null;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: DialectName,
     private readonly clock: Clock,
-    private readonly onAppend: () => void = () => {},
-  ) {}
+    options: EventLogOptions<C>,
+  ) {
+    this.catalog = options.catalog;
+    this.onAppend = options.onAppend ?? (() => {});
+    this.delivery = options.delivery ?? null;
+  }
 
   /**
    * Appends inside the caller's transaction, so the event commits with the change it describes.
+   * The payload is checked against the catalog first: a mismatch throws InvalidEventError, and the
+   * caller's transaction rolls back (a bug, never something a user can cause).
    * On PostgreSQL a transaction lock keeps ids in commit order, so readers that resume by id miss nothing,
    * and a NOTIFY, delivered at commit, wakes every replica's hub.
    */
-  async append(executor: Kysely<Database>, event: NewEvent): Promise<DomainEvent> {
+  async append(executor: Kysely<Database>, event: NewEvent<C>): Promise<DomainEvent> {
+    const payload = parsePayload(this.catalog, event.type, event.payload);
     if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7710002)`.execute(executor);
     const createdAt = this.clock.now().toISOString();
     const row = await executor
@@ -45,19 +61,29 @@ export class EventLog {
         type: event.type,
         project_id: event.projectId,
         actor: event.actor,
-        payload: JSON.stringify(event.payload),
+        payload: JSON.stringify(payload),
         created_at: createdAt,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    const stored: DomainEvent = {
+      id: Number(row.id),
+      type: event.type,
+      projectId: event.projectId,
+      actor: event.actor,
+      payload,
+      createdAt,
+    };
+    // In this transaction: durable delivery enqueues the consumers' jobs here (consumers.ts).
+    await this.delivery?.schedule(executor, stored);
     if (this.dialect === 'postgres') await sql`select pg_notify(${EVENTS_CHANNEL}, '')`.execute(executor);
     // SQLite has one connection, so a poll queued now runs after this transaction commits.
     else queueMicrotask(this.onAppend);
-    return { id: Number(row.id), ...event, createdAt };
+    return stored;
   }
 
   /** Appends on its own, in a transaction of its own. */
-  async record(event: NewEvent): Promise<DomainEvent> {
+  async record(event: NewEvent<C>): Promise<DomainEvent> {
     return this.db.transaction().execute((trx) => this.append(trx, event));
   }
 
