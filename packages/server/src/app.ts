@@ -152,9 +152,9 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     ids,
     faults: config.faults,
   });
-  await git.installHooks();
+  await git.hook.install();
   // A server whose hook cannot run would refuse every push: it says why and does not start.
-  await git.assertHookRuns().catch(async (error: unknown) => {
+  await git.hook.assertRuns().catch(async (error: unknown) => {
     await rules.close();
     await database.close();
     throw error;

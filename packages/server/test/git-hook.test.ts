@@ -10,12 +10,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventCatalog } from '../src/event-catalog.js';
 import { AuditLog } from '../src/features/auth/audit.js';
+import { HookUnusableError } from '../src/features/git/hook-files.js';
 import {
   HOOK_SELF_TEST_OUTPUT,
   PRE_RECEIVE_HOOK_LAUNCHER,
   PRE_RECEIVE_HOOK_SOURCE,
 } from '../src/features/git/pre-receive-hook.js';
-import { GitHostingService, HookUnusableError } from '../src/features/git/service.js';
+import { GitHostingService } from '../src/features/git/service.js';
 import { ProjectService } from '../src/features/projects/service.js';
 import { systemClock, uuidGenerator } from '../src/platform/clock.js';
 import { EventLog } from '../src/platform/events/event-log.js';
@@ -219,10 +220,10 @@ describe.each(testDatabases())('the pre-receive hook on $name', (kind) => {
         clock: systemClock,
         ids: uuidGenerator,
       });
-      await git.installHooks();
-      await expect(git.assertHookRuns()).resolves.toBeUndefined();
+      await git.hook.install();
+      await expect(git.hook.assertRuns()).resolves.toBeUndefined();
       writeFileSync(join(database.dataDir, 'hooks', 'pre-receive.cjs'), 'this is not javascript(\n');
-      const refused = git.assertHookRuns();
+      const refused = git.hook.assertRuns();
       await expect(refused).rejects.toBeInstanceOf(HookUnusableError);
       await expect(refused).rejects.toThrow(
         /the pre-receive hook cannot run, so no push could be accepted: .*SyntaxError/,

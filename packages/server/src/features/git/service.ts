@@ -1,41 +1,24 @@
 // Hosted git over smart HTTP: authenticates, authorises, runs http-backend and records every accepted push.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isAncestor, listRefs, ZERO_SHA } from '@trunkflow/git';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Actor, can, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
-import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EventAppender } from '../../platform/events/event-log.js';
-import { childPath, runHttpBackend } from '../../platform/git/http-backend.js';
+import { runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import type { GitEvents } from './events.js';
-import {
-  HOOK_NAME,
-  HOOK_SCRIPT_NAME,
-  HOOK_SELF_TEST_OUTPUT,
-  PRE_RECEIVE_HOOK_LAUNCHER,
-  PRE_RECEIVE_HOOK_SOURCE,
-} from './pre-receive-hook.js';
+import { PreReceiveHook } from './hook-files.js';
 import { decidePush, type OpenPullOnBranch, type RefUpdate, updateLanded } from './push-policy.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
-
-async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
-  const aside = `${path}.${process.pid}.tmp`;
-  await writeFile(aside, text, { mode });
-  // writeFile's mode is filtered by the umask; the launcher must be executable whatever it is.
-  await chmod(aside, mode);
-  await rename(aside, path);
-}
 
 const REASON_NOT_APPLIED = 'git accepted the update but did not apply it; the ref does not hold the pushed commit';
 const REASON_INTERRUPTED =
@@ -56,9 +39,6 @@ export const GIT_FAULTS = [
   'git.before-settle',
 ] as const;
 
-/** The hook could not run at start, so no push could be accepted: the server refuses to start. */
-export class HookUnusableError extends ConfigError {}
-
 interface PendingPush {
   actor: Actor;
   project: Project;
@@ -69,12 +49,6 @@ interface PendingPush {
   pendingId: string | null;
   /** Whether the hook reached the server at all (a push check or a crash report). */
   hookCalled: boolean;
-}
-
-/** What one run of the hook's self-test found: null when it loaded and ran. */
-interface HookProbe {
-  problem: string | null;
-  stderr: string;
 }
 
 export interface GitHostingOptions {
@@ -110,7 +84,7 @@ export interface AuthorizedGitRequest {
 
 export class GitHostingService {
   private readonly pending = new Map<string, PendingPush>();
-  private readonly hooksDir: string;
+  readonly hook: PreReceiveHook;
   private readonly hookUrl: () => string;
   private readonly onRefsUpdated: RefsUpdatedListener;
   private readonly openPullsOnBranches: OpenPullsLookup;
@@ -128,8 +102,7 @@ export class GitHostingService {
     private readonly logger: Logger,
     options: GitHostingOptions,
   ) {
-    // Absolute: git runs hooks from inside the repository, and the launcher finds its script by $0.
-    this.hooksDir = resolve(options.dataDir, 'hooks');
+    this.hook = new PreReceiveHook(resolve(options.dataDir, 'hooks'), logger);
     this.hookUrl = options.hookUrl;
     this.onRefsUpdated = options.onRefsUpdated;
     this.openPullsOnBranches = options.openPullsOnBranches;
@@ -142,75 +115,6 @@ export class GitHostingService {
         process.kill(process.pid, 'SIGKILL');
       });
     this.maxPushBytes = options.maxPushBytes ?? 1024 * 1024 * 1024;
-  }
-
-  /**
-   * Writes the shared pre-receive hook (a launcher and its script, see pre-receive-hook.ts); git
-   * finds it through core.hooksPath. Each file is written aside and renamed into place, so a push
-   * running meanwhile sees the old file or the new one, never half of one.
-   */
-  async installHooks(): Promise<void> {
-    await mkdir(this.hooksDir, { recursive: true, mode: 0o700 });
-    await writeAtomically(join(this.hooksDir, HOOK_SCRIPT_NAME), PRE_RECEIVE_HOOK_SOURCE, 0o600);
-    await writeAtomically(join(this.hooksDir, HOOK_NAME), PRE_RECEIVE_HOOK_LAUNCHER, 0o700);
-  }
-
-  /** The environment git gives the hook, minus the push session; the self-test uses it too. */
-  private hookBaseEnv(): Record<string, string> {
-    // The launcher runs exactly this binary, whatever PATH says (pre-receive-hook.ts).
-    return { TRUNKFLOW_NODE: process.execPath };
-  }
-
-  /**
-   * Runs the written hook once the way git does (executing `<hooks>/pre-receive`), in a mode where
-   * it loads its script and exits. Whatever stops it (a noexec mount, a missing binary, a script
-   * Node cannot load) shows up here with the hook's stderr.
-   */
-  async probeHook(): Promise<HookProbe> {
-    const path = join(this.hooksDir, HOOK_NAME);
-    return new Promise((done) => {
-      const child = spawn(path, [], {
-        cwd: this.hooksDir,
-        env: { PATH: childPath(), ...this.hookBaseEnv(), TRUNKFLOW_HOOK_SELF_TEST: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      // Our own timer rather than spawn's `timeout`, which stays armed (keeping the process alive)
-      // when the spawn itself fails, as it does on a noexec mount.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      const finish = (probe: HookProbe) => {
-        clearTimeout(timer);
-        done(probe);
-      };
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      child.on('error', (error) => finish({ problem: `${path} cannot be run: ${error.message}`, stderr }));
-      child.on('close', (code, signal) => {
-        if (code === 0 && stdout.trim() === HOOK_SELF_TEST_OUTPUT) return finish({ problem: null, stderr });
-        const how = signal === null ? `exit ${code}` : `signal ${signal}`;
-        const said = stderr.trim().split('\n').slice(0, 5).join(' / ') || stdout.trim().slice(0, 200) || 'no output';
-        finish({ problem: `${path} failed (${how}): ${said}`, stderr });
-      });
-    });
-  }
-
-  /**
-   * The start-up check: a server whose hook cannot run would refuse every push, so it says so and
-   * does not start. The error says what failed and where to look.
-   */
-  async assertHookRuns(): Promise<void> {
-    const { problem, stderr } = await this.probeHook();
-    if (problem === null) return;
-    this.logger.error({ hooks: this.hooksDir, node: process.execPath, stderr }, 'the pre-receive hook cannot run');
-    throw new HookUnusableError(
-      `the pre-receive hook cannot run, so no push could be accepted: ${problem}. ` +
-        `Check that the data directory (${this.hooksDir}) is not on a noexec mount and that ${process.execPath} runs`,
-    );
   }
 
   /** Parses `/git/<project>.git/<service>`; anything else, traversal included, is refused. */
@@ -265,12 +169,12 @@ export class GitHostingService {
           body: request.body,
           remoteUser: actor.name,
           hookEnv: {
-            ...this.hookBaseEnv(),
+            ...this.hook.env(),
             TRUNKFLOW_HOOK_URL: this.hookUrl(),
             TRUNKFLOW_HOOK_CRASH_URL: new URL('hook-crash', this.hookUrl()).href,
             TRUNKFLOW_HOOK_TOKEN: hookToken,
           },
-          hooksPath: this.hooksDir,
+          hooksPath: this.hook.hooksDir,
           maxBodyBytes: this.maxPushBytes,
         },
         request.reply,
@@ -292,7 +196,7 @@ export class GitHostingService {
    */
   private async hookNeverCalled(push: PendingPush): Promise<void> {
     const context = { project: push.project.name, pusher: push.actor.name };
-    const { problem, stderr } = await this.probeHook();
+    const { problem, stderr } = await this.hook.probe();
     if (problem !== null) {
       this.logger.error(
         { ...context, problem, stderr },
