@@ -6,6 +6,7 @@ export * from './auth.js';
 export * from './commit-text.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './git-hook.js';
 export * from './numbers.js';
 export * from './projects.js';
 export * from './pulls.js';
