@@ -44,6 +44,7 @@ export type TokenSource = 'flag' | 'env' | 'stored';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
+// The shapes the commands print, straight from the contract.
 export type {
   CheckRun as Checks,
   Me,
