@@ -1,6 +1,8 @@
 // @ts-check
 // Bundles the CLI into a few files with esbuild after `tsc -b`: Node then loads tens of files instead of
 // about 500 on every command (see bench/README.md). Each command stays its own chunk, loaded on use.
+// packages/cli/test/bundle.test.ts holds what each command loads: no zod or API schemas at startup, no
+// YAML parser for `check` until there is a trunkflow.yml.
 import { rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 

@@ -1,7 +1,7 @@
 // Loads and validates trunkflow.yml, turning every problem into a message with the file, key and fix.
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { defaultConfig, parseConfig, type TrunkflowConfig } from '@trunkflow/core';
+import { defaultConfig, type TrunkflowConfig } from '@trunkflow/core';
 import { UsageError } from './errors.js';
 
 export interface LoadedConfig {
@@ -35,28 +35,13 @@ export async function loadConfig(path: string, explicit: boolean): Promise<Loade
 export async function parseConfigText(text: string, shown: string): Promise<TrunkflowConfig> {
   // Loaded only when there is a file to parse: a repository without trunkflow.yml (and every
   // `trunkflow check` there) skips compiling the YAML parser.
-  const { parseDocument } = await import('./yaml-document.js');
-  const document = parseDocument(text);
-  const yamlError = document.errors[0];
-  if (yamlError) {
-    const position = yamlError.linePos?.[0];
-    const where = position ? `:${position.line}:${position.col}` : '';
-    throw new UsageError(
-      `${shown}${where}: invalid YAML: ${(yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}: fix the syntax at that line`,
-    );
-  }
-  const value: unknown = document.toJS();
-  if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
-    throw new UsageError(
-      `${shown}: the file must hold a mapping of settings, one \`key: value\` a line such as \`trunk: main\` (the keys are trunk, timezone and rules): \`trunkflow init\` writes a commented example`,
-    );
-  }
-  const result = parseConfig(value);
-  if (!result.ok) {
-    const lines = result.issues.map((issue) => `  ${issue.path}: ${issue.message}`);
-    throw new UsageError(
-      `${shown}: invalid configuration:\n${lines.join('\n')}\nFix these keys; \`trunkflow config schema\` prints every key with its type.`,
-    );
-  }
-  return result.config;
+  const { configIssueLocation, parseConfigFile } = await import('@trunkflow/core/config-file');
+  const { config, issues } = parseConfigFile(text);
+  const [first] = issues;
+  if (first === undefined) return config;
+  if (first.kind !== 'key') throw new UsageError(`${shown}${configIssueLocation(first)}: ${first.message}`);
+  const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
+  throw new UsageError(
+    `${shown}: invalid configuration:\n${lines.join('\n')}\nFix these keys; \`trunkflow config schema\` prints every key with its type.`,
+  );
 }

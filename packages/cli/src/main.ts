@@ -1,6 +1,6 @@
 // The trunkflow command line: builds the program and maps every error to an exit code and a message.
 import { Command, CommanderError } from 'commander';
-import { ServerError } from './client/http-client.js';
+import { ServerError } from './client/server-error.js';
 import { UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 

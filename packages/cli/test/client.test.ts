@@ -1,8 +1,8 @@
 // The client commands against a real server: login, credential precedence, admin, projects and error exits.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROLES } from '@trunkflow/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES } from '../src/commands/admin.js';
 import { baseEnv, freePort, type RunningServer, runCliAsync, startServer, TempDirs } from './helpers/server.js';
 
 const dirs = new TempDirs();

@@ -1,157 +1,65 @@
 // A small typed client for the Trunkflow HTTP API: JSON in and out, a timeout, and every failure mapped to an exit code.
+import {
+  type CheckRun,
+  checkRunSchema,
+  errorEnvelopeSchema,
+  type Me,
+  type Membership,
+  type MergeResult,
+  membershipSchema,
+  mergeResultSchema,
+  meSchema,
+  type NewProject,
+  type NewPull,
+  type Project,
+  type Pull,
+  type PullDetail,
+  type PullEdit,
+  type PullStateName,
+  projectListSchema,
+  projectSchema,
+  pullDetailSchema,
+  pullListSchema,
+  pullSchema,
+  type Review,
+  type RoleName,
+  reviewSchema,
+  type Token,
+  tokenListSchema,
+  tokenSchema,
+  type User,
+  type UserEdit,
+  type UserWithToken,
+  userListSchema,
+  userSchema,
+  userWithTokenSchema,
+  type VerdictName,
+} from '@trunkflow/api';
 import * as z from 'zod';
 import { UsageError } from '../errors.js';
+import { ServerError } from './server-error.js';
 
 /** Where the token came from, so a refusal can say which setting to fix. */
 export type TokenSource = 'flag' | 'env' | 'stored';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/**
- * The server answered, and refused or failed. Exit code 1 for a refused action (403, 404, 409, 5xx);
- * 2 for input or credentials the user must fix first (400, 401, 413).
- */
-export class ServerError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-    /** HTTP status, or null when there was no usable answer. */
-    readonly status: number | null,
-    /** The server's stable error code (`conflict`, `forbidden`, …), or `client` for a failure on this side. */
-    readonly code: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ServerError';
-  }
-
-  /** One line per reason or conflicting path the server gave, for printing below the message. */
-  get lines(): string[] {
-    const lines: string[] = [];
-    const reasons = z.array(z.looseObject({ message: z.string() })).safeParse(this.details.reasons);
-    if (reasons.success) lines.push(...reasons.data.map((reason) => reason.message));
-    const paths = z.array(z.string()).safeParse(this.details.paths);
-    if (paths.success) lines.push(...paths.data);
-    return lines;
-  }
-}
-
-// Shapes the CLI depends on. Objects are loose: fields the CLI does not read pass through to --format json.
-const errorEnvelope = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
-});
-
-const tokenSchema = z.looseObject({
-  id: z.string(),
-  label: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
-
-export const userSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  email: z.string(),
-  role: z.string(),
-  createdAt: z.string(),
-});
-export const userWithTokenSchema = z.looseObject({ user: userSchema, token: z.string() });
-export const meSchema = z.looseObject({ id: z.string(), name: z.string(), role: z.string() });
-export const membershipSchema = z.looseObject({ project: z.string(), user: z.string(), role: z.string() });
-export const projectSchema = z.looseObject({
-  name: z.string(),
-  trunk: z.string(),
-  gitUrl: z.string(),
-  // Absent from servers older than visibility, whose projects were all readable by every user.
-  visibility: z.string().default('internal'),
-});
-
-export const pullSchema = z.looseObject({
-  number: z.number().int(),
-  title: z.string(),
-  body: z.string().nullish(),
-  state: z.string(),
-  draft: z.boolean(),
-  head: z.string(),
-  headSha: z.string().nullish(),
-  base: z.string(),
-  author: z.string(),
-  taskKey: z.string().nullish(),
-  mergeSha: z.string().nullish(),
-  url: z.string().nullish(),
-});
-
-export const findingSchema = z.looseObject({
-  id: z.string(),
-  status: z.enum(['pass', 'warn', 'fail', 'skip']),
-  message: z.string(),
-  details: z.record(z.string(), z.unknown()).default({}),
-});
-
-export const checksSchema = z.looseObject({
-  sha: z.string(),
-  ok: z.boolean(),
-  findings: z.array(findingSchema),
-  /** Set when trunkflow.yml at this sha is invalid: the rules ran with the defaults. */
-  configError: z.string().nullish(),
-});
-
-/** What a PR's detail carries of its latest checks: the verdict and the failing rule ids, not the findings. */
-export const checksSummarySchema = z.looseObject({
-  sha: z.string(),
-  ok: z.boolean(),
-  failing: z.array(z.string()).default([]),
-  configError: z.string().nullish(),
-});
-
-export const reviewSchema = z.looseObject({
-  verdict: z.string(),
-  author: z.string().optional(),
-  reviewer: z.string().optional(),
-  body: z.string().nullish(),
-  dismissed: z.boolean().optional(),
-});
-
-export const pullDetailSchema = pullSchema.extend({
-  reviews: z.array(reviewSchema).default([]),
-  checks: checksSummarySchema.nullish(),
-});
-
-export const mergeResultSchema = z.looseObject({ merged: z.literal(true), sha: z.string(), number: z.number().int() });
-
-export type User = z.output<typeof userSchema>;
-export type Me = z.output<typeof meSchema>;
-export type Project = z.output<typeof projectSchema>;
-export type Pull = z.output<typeof pullSchema>;
-export type PullDetail = z.output<typeof pullDetailSchema>;
-export type Checks = z.output<typeof checksSchema>;
-export type Review = z.output<typeof reviewSchema>;
-export type PullState = 'open' | 'closed' | 'merged' | 'all';
-export type Verdict = 'approve' | 'request_changes' | 'comment';
-
-export interface NewProject {
-  name: string;
-  trunk?: string;
-  allowDirectTrunkPush?: boolean;
-  dismissStaleApprovals?: boolean;
-  requiredApprovals?: number;
-  visibility?: 'internal' | 'private';
-}
-
-export interface NewPull {
-  head: string;
-  title: string;
-  body?: string;
-  draft?: boolean;
-  base?: string;
-}
-
-/** A PR edit: either field, or both. */
-export interface PullEdit {
-  title?: string;
-  body?: string;
-}
+// The shapes the commands print, straight from the contract.
+export type {
+  CheckRun as Checks,
+  Me,
+  NewProject,
+  NewPull,
+  Project,
+  Pull,
+  PullDetail,
+  PullEdit,
+  Review,
+  User,
+} from '@trunkflow/api';
+export { ServerError };
+export type PullState = PullStateName | 'all';
+export type Verdict = VerdictName;
 
 export interface ClientOptions {
   /** Base URL without a trailing slash, e.g. http://localhost:4400. */
@@ -206,34 +114,33 @@ export class TrunkflowClient {
     return this.request('GET', '/api/me', meSchema);
   }
 
-  createUser(name: string, role: string, email?: string) {
+  createUser(name: string, role: RoleName, email?: string): Promise<UserWithToken> {
     const body = email === undefined ? { name, role } : { name, role, email };
     return this.request('POST', '/api/admin/users', userWithTokenSchema, body);
   }
 
-  updateUser(name: string, changes: { email: string }): Promise<User> {
+  updateUser(name: string, changes: UserEdit): Promise<User> {
     return this.request('PATCH', `/api/admin/users/${seg(name)}`, userSchema, changes);
   }
 
   async listUsers(): Promise<User[]> {
-    return (await this.request('GET', '/api/admin/users', z.looseObject({ users: z.array(userSchema) }))).users;
+    return (await this.request('GET', '/api/admin/users', userListSchema)).users;
   }
 
-  createToken(user: string, label: string | undefined) {
+  createToken(user: string, label: string | undefined): Promise<UserWithToken> {
     const body = label === undefined ? {} : { label };
     return this.request('POST', `/api/admin/users/${seg(user)}/tokens`, userWithTokenSchema, body);
   }
 
-  async listTokens(user: string) {
-    const schema = z.looseObject({ tokens: z.array(tokenSchema) });
-    return (await this.request('GET', `/api/admin/users/${seg(user)}/tokens`, schema)).tokens;
+  async listTokens(user: string): Promise<Token[]> {
+    return (await this.request('GET', `/api/admin/users/${seg(user)}/tokens`, tokenListSchema)).tokens;
   }
 
-  revokeToken(id: string) {
+  revokeToken(id: string): Promise<Token> {
     return this.request('DELETE', `/api/admin/tokens/${seg(id)}`, tokenSchema);
   }
 
-  setMember(project: string, user: string, role: string) {
+  setMember(project: string, user: string, role: RoleName): Promise<Membership> {
     return this.request('PUT', `/api/projects/${seg(project)}/members/${seg(user)}`, membershipSchema, { role });
   }
 
@@ -242,7 +149,7 @@ export class TrunkflowClient {
   }
 
   async listProjects(): Promise<Project[]> {
-    return (await this.request('GET', '/api/projects', z.looseObject({ projects: z.array(projectSchema) }))).projects;
+    return (await this.request('GET', '/api/projects', projectListSchema)).projects;
   }
 
   openPull(project: string, input: NewPull): Promise<Pull> {
@@ -251,7 +158,7 @@ export class TrunkflowClient {
 
   async listPulls(project: string, state: PullState): Promise<Pull[]> {
     const path = `/api/projects/${seg(project)}/pulls?state=${seg(state)}`;
-    return (await this.request('GET', path, z.looseObject({ pulls: z.array(pullSchema) }))).pulls;
+    return (await this.request('GET', path, pullListSchema)).pulls;
   }
 
   getPull(project: string, number: number): Promise<PullDetail> {
@@ -262,8 +169,8 @@ export class TrunkflowClient {
     return this.request('PATCH', `/api/projects/${seg(project)}/pulls/${number}`, pullSchema, edit);
   }
 
-  getChecks(project: string, number: number): Promise<Checks> {
-    return this.request('GET', `/api/projects/${seg(project)}/pulls/${number}/checks`, checksSchema);
+  getChecks(project: string, number: number): Promise<CheckRun> {
+    return this.request('GET', `/api/projects/${seg(project)}/pulls/${number}/checks`, checkRunSchema);
   }
 
   review(project: string, number: number, verdict: Verdict, body: string | undefined): Promise<Review> {
@@ -271,7 +178,7 @@ export class TrunkflowClient {
     return this.request('POST', `/api/projects/${seg(project)}/pulls/${number}/reviews`, reviewSchema, payload);
   }
 
-  merge(project: string, number: number) {
+  merge(project: string, number: number): Promise<MergeResult> {
     return this.request('POST', `/api/projects/${seg(project)}/pulls/${number}/merge`, mergeResultSchema, {});
   }
 
@@ -287,7 +194,12 @@ export class TrunkflowClient {
     return this.request('POST', `/api/projects/${seg(project)}/pulls/${number}/ready`, pullSchema, {});
   }
 
-  /** Sends one request and returns the parsed answer; throws ServerError or UsageError, never a raw fetch error. */
+  /**
+   * Sends one request and checks the answer against the route's response schema from @trunkflow/api;
+   * throws ServerError or UsageError, never a raw fetch error. The answer is returned as sent, not as
+   * parsed: response schemas hold no transforms or defaults, and a field this CLI does not know (from a
+   * newer server) still reaches --format json.
+   */
   async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -323,7 +235,7 @@ export class TrunkflowClient {
         'client',
       );
     }
-    return parsed.data;
+    return json as z.output<S>;
   }
 
   private transportError(method: string, path: string, error: unknown): Error {
@@ -350,7 +262,7 @@ export class TrunkflowClient {
   }
 
   private httpError(method: string, path: string, status: number, json: unknown, text: string): ServerError {
-    const envelope = errorEnvelope.safeParse(json);
+    const envelope = errorEnvelopeSchema.safeParse(json);
     if (status === 401) {
       const fix: Record<TokenSource, string> = {
         flag: 'check --token',

@@ -1,4 +1,5 @@
 // `trunkflow admin`: users, API tokens and project memberships (needs an admin token).
+import { ROLES, type RoleName } from '@trunkflow/api';
 import { type Command, Option } from 'commander';
 import { connect } from '../client/connection.js';
 import { cancelJob, JOB_STATES, type JobState, listJobs, retryJob } from '../client/jobs-client.js';
@@ -6,14 +7,10 @@ import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type FormatOptions, formatOption, printJson, table } from '../output.js';
 
-/** The server's roles, least to most; a test holds this list to the server's OpenAPI document. */
-export const ROLES = ['viewer', 'product', 'developer', 'maintainer', 'admin'] as const;
-
-function parseRole(value: string): string {
-  if (!(ROLES as readonly string[]).includes(value)) {
-    throw new UsageError(`unknown role "${value}": use one of ${ROLES.join(', ')}`);
-  }
-  return value;
+function parseRole(value: string): RoleName {
+  const role = ROLES.find((known) => known === value);
+  if (role === undefined) throw new UsageError(`unknown role "${value}": use one of ${ROLES.join(', ')}`);
+  return role;
 }
 
 /** A quick local check, so a typo does not need a round trip; the server has the last word. */
@@ -49,7 +46,7 @@ With --format json it prints {"user": {...}, "token": "..."}.
 Example:
   trunkflow admin user create alice --role developer --email alice@example.com --format json`,
     )
-    .action(async (name: string, options: FormatOptions & { role: string; email?: string }, command: Command) => {
+    .action(async (name: string, options: FormatOptions & { role: RoleName; email?: string }, command: Command) => {
       const email = options.email === undefined ? undefined : checkEmail(options.email);
       const client = await connect(io, command);
       const created = await client.createUser(name, options.role, email);

@@ -65,7 +65,7 @@ const VERDICT_TEXT: Record<string, string> = {
 };
 
 function describeReview(review: Review): string {
-  const who = review.author ?? review.reviewer ?? 'someone';
+  const who = review.reviewer;
   const verdict = VERDICT_TEXT[review.verdict] ?? review.verdict;
   const dismissed = review.dismissed ? ' (dismissed)' : '';
   const body = review.body?.trim() ? `: ${review.body.trim().split('\n')[0]}` : '';

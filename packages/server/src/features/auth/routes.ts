@@ -1,20 +1,23 @@
 // HTTP routes for users, tokens and memberships (admin only), and for the caller's own identity.
-import { z } from 'zod';
-import { ROLES } from '../../platform/auth/roles.js';
+import {
+  createTokenBodySchema,
+  createUserBodySchema,
+  membershipBodySchema,
+  membershipParamsSchema,
+  membershipSchema,
+  meSchema,
+  tokenListSchema,
+  tokenParamsSchema,
+  tokenSchema,
+  updateUserBodySchema,
+  userListSchema,
+  userNameParamsSchema,
+  userSchema,
+  userWithTokenSchema,
+} from '@trunkflow/api';
 import { type App, requireActor } from '../../platform/http/app.js';
 import type { ProjectService } from '../projects/service.js';
 import type { AuthService } from './service.js';
-
-const userSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  email: z.string(),
-  role: z.enum(ROLES),
-  createdAt: z.string(),
-});
-
-/** The service refuses what git cannot write in a commit header; this checks it is an address at all. */
-const emailSchema = z.email({ message: 'not an e-mail address: give one such as alice@example.com' }).max(254);
 
 export function registerAuthRoutes(app: App, auth: AuthService, projects: ProjectService): void {
   app.post(
@@ -24,12 +27,8 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
       bodyLimit: 4096,
       schema: {
         summary: 'Create a user and its first API token (shown once); the e-mail defaults to <name>@trunkflow.local',
-        body: z.strictObject({
-          name: z.string(),
-          role: z.enum(ROLES).default('developer'),
-          email: emailSchema.optional(),
-        }),
-        response: { 201: z.object({ user: userSchema, token: z.string() }) },
+        body: createUserBodySchema,
+        response: { 201: userWithTokenSchema },
       },
     },
     async (request, reply) => {
@@ -46,8 +45,8 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
       bodyLimit: 4096,
       schema: {
         summary: "Change a user's e-mail (used for the squash commit's author and Co-authored-by trailers)",
-        params: z.object({ name: z.string() }),
-        body: z.strictObject({ email: emailSchema }),
+        params: userNameParamsSchema,
+        body: updateUserBodySchema,
         response: { 200: userSchema },
       },
     },
@@ -58,7 +57,7 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
     '/api/admin/users',
     {
       config: { permission: 'admin.users' },
-      schema: { response: { 200: z.object({ users: z.array(userSchema) }) } },
+      schema: { response: { 200: userListSchema } },
     },
     async () => ({ users: await auth.listUsers() }),
   );
@@ -70,9 +69,9 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
       bodyLimit: 4096,
       schema: {
         summary: 'Create another API token for a user (shown once)',
-        params: z.object({ name: z.string() }),
-        body: z.strictObject({ label: z.string().max(100).default('cli') }).default({ label: 'cli' }),
-        response: { 201: z.object({ user: userSchema, token: z.string() }) },
+        params: userNameParamsSchema,
+        body: createTokenBodySchema,
+        response: { 201: userWithTokenSchema },
       },
     },
     async (request, reply) => {
@@ -81,22 +80,14 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
     },
   );
 
-  const tokenSchema = z.object({
-    id: z.string(),
-    label: z.string(),
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    revokedAt: z.string().nullable(),
-  });
-
   app.get(
     '/api/admin/users/:name/tokens',
     {
       config: { permission: 'admin.users' },
       schema: {
         summary: "List a user's tokens (never their secrets)",
-        params: z.object({ name: z.string() }),
-        response: { 200: z.object({ tokens: z.array(tokenSchema) }) },
+        params: userNameParamsSchema,
+        response: { 200: tokenListSchema },
       },
     },
     async (request) => ({ tokens: await auth.listTokens(request.params.name) }),
@@ -108,7 +99,7 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
       config: { permission: 'admin.users' },
       schema: {
         summary: 'Revoke a token: it stops working at once',
-        params: z.object({ id: z.string() }),
+        params: tokenParamsSchema,
         response: { 200: tokenSchema },
       },
     },
@@ -122,9 +113,9 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
       bodyLimit: 4096,
       schema: {
         summary: "Set a user's role in one project",
-        params: z.object({ project: z.string(), user: z.string() }),
-        body: z.strictObject({ role: z.enum(ROLES) }),
-        response: { 200: z.object({ project: z.string(), user: z.string(), role: z.enum(ROLES) }) },
+        params: membershipParamsSchema,
+        body: membershipBodySchema,
+        response: { 200: membershipSchema },
       },
     },
     async (request) => {
@@ -138,7 +129,7 @@ export function registerAuthRoutes(app: App, auth: AuthService, projects: Projec
     '/api/me',
     {
       config: { permission: 'events.read' },
-      schema: { response: { 200: z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) }) } },
+      schema: { response: { 200: meSchema } },
     },
     async (request) => {
       const actor = requireActor(request);

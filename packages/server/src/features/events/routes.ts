@@ -1,21 +1,16 @@
 // The event log over HTTP: a page of events, and a server-sent-events stream that resumes by Last-Event-ID.
-import { z } from 'zod';
-import type { Actor } from '../../platform/auth/roles.js';
+import {
+  eventListQuerySchema,
+  eventListSchema,
+  eventStreamHeadersSchema,
+  eventStreamQuerySchema,
+} from '@trunkflow/api';
 import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventReader } from '../../platform/events/event-log.js';
 import { type App, requireActor } from '../../platform/http/app.js';
-import { nonNegativeIntegerParam, positiveIntegerParam } from '../../platform/http/numbers.js';
+import type { Actor } from '../../platform/auth/roles.js';
 import type { ProjectService } from '../projects/service.js';
-
-const eventSchema = z.object({
-  id: z.number(),
-  type: z.string(),
-  projectId: z.string().nullable(),
-  actor: z.string().nullable(),
-  payload: z.record(z.string(), z.unknown()),
-  createdAt: z.string(),
-});
 
 function sse(event: DomainEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -74,12 +69,8 @@ export function registerEventRoutes(
       config: { permission: 'events.read' },
       schema: {
         summary: 'Read the event log in order, after an id',
-        querystring: z.object({
-          after: nonNegativeIntegerParam.default(0),
-          project: z.string().optional(),
-          limit: positiveIntegerParam.pipe(z.number().max(1000)).default(100),
-        }),
-        response: { 200: z.object({ events: z.array(eventSchema) }) },
+        querystring: eventListQuerySchema,
+        response: { 200: eventListSchema },
       },
     },
     async (request) => {
@@ -99,8 +90,8 @@ export function registerEventRoutes(
       config: { permission: 'events.read' },
       schema: {
         summary: 'Server-sent events; send Last-Event-ID (or ?after=) to resume without a gap',
-        querystring: z.object({ project: z.string().optional(), after: nonNegativeIntegerParam.optional() }),
-        headers: z.object({ 'last-event-id': nonNegativeIntegerParam.optional() }).passthrough(),
+        querystring: eventStreamQuerySchema,
+        headers: eventStreamHeadersSchema,
       },
     },
     async (request, reply) => {

@@ -2,6 +2,8 @@
 // It is written out as standalone files (git runs it as its own process, wherever the server code lives),
 // so it is plain JavaScript that only uses Node's built-in modules and reads its settings from the environment.
 
+import { HOOK_CRASH_TEXT_LIMIT } from '@trunkflow/api';
+
 /** The file git runs (`<hooks>/pre-receive`) and the script it starts (`<hooks>/pre-receive.cjs`). */
 export const HOOK_NAME = 'pre-receive';
 export const HOOK_SCRIPT_NAME = 'pre-receive.cjs';
@@ -47,9 +49,6 @@ esac
 echo "trunkflow: the push check could not run (exit $status); your push was not applied; the server log has the details — tell your Trunkflow admin" >&2
 exit 1
 `;
-
-/** The longest crash text the hook sends the server, and the crash endpoint takes. */
-export const HOOK_CRASH_TEXT_LIMIT = 16_384;
 
 // It uses node:http rather than fetch: fetch's start-up (undici, its WebAssembly parser) cost about
 // 120 ms of every push (bench/README.md, events).

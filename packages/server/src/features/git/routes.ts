@@ -1,12 +1,11 @@
 // Smart-HTTP git routes (/git/<project>.git/…) and the internal endpoint the pre-receive hook calls.
 
 import { Readable } from 'node:stream';
+import { HOOK_CRASH_TEXT_LIMIT, hookCrashBodySchema, preReceiveBodySchema } from '@trunkflow/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { Actor } from '../../platform/auth/roles.js';
 import { HTTP_STATUS, TrunkflowError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import { type App, credentialsOf } from '../../platform/http/app.js';
-import { HOOK_CRASH_TEXT_LIMIT } from './pre-receive-hook.js';
+import type { Actor } from '../../platform/auth/roles.js';
 import type { AuthorizedGitRequest, GitHostingService } from './service.js';
 
 const GIT_CONTENT_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];
@@ -119,9 +118,7 @@ export function registerGitRoutes(
       bodyLimit: 1_048_576,
       schema: {
         hide: true,
-        body: z.strictObject({
-          updates: z.array(z.strictObject({ oldSha: z.string(), newSha: z.string(), ref: z.string() })).max(10_000),
-        }),
+        body: preReceiveBodySchema,
       },
     },
     async (request, reply) => {
@@ -143,10 +140,7 @@ export function registerGitRoutes(
       bodyLimit: 4 * HOOK_CRASH_TEXT_LIMIT,
       schema: {
         hide: true,
-        body: z.strictObject({
-          error: z.string().max(HOOK_CRASH_TEXT_LIMIT),
-          stderr: z.string().max(HOOK_CRASH_TEXT_LIMIT),
-        }),
+        body: hookCrashBodySchema,
       },
     },
     async (request, reply) => {

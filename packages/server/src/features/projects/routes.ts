@@ -1,20 +1,7 @@
 // HTTP routes for projects.
-import { z } from 'zod';
-import { VISIBILITIES } from '../../platform/auth/roles.js';
+import { createProjectBodySchema, projectListSchema, projectParamsSchema, projectSchema } from '@trunkflow/api';
 import { type App, requireActor } from '../../platform/http/app.js';
-import { DEFAULT_VISIBILITY, type Project, type ProjectService } from './service.js';
-
-const projectSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  trunk: z.string(),
-  allowDirectTrunkPush: z.boolean(),
-  dismissStaleApprovals: z.boolean(),
-  requiredApprovals: z.number(),
-  visibility: z.enum(VISIBILITIES),
-  createdAt: z.string(),
-  gitUrl: z.string(),
-});
+import type { Project, ProjectService } from './service.js';
 
 export function registerProjectRoutes(app: App, projects: ProjectService, gitUrlOf: (name: string) => string): void {
   const present = (project: Project) => ({ ...project, gitUrl: gitUrlOf(project.name) });
@@ -26,19 +13,7 @@ export function registerProjectRoutes(app: App, projects: ProjectService, gitUrl
       bodyLimit: 16_384,
       schema: {
         summary: 'Create a project with a hosted git repository',
-        body: z.strictObject({
-          name: z.string(),
-          trunk: z.string().optional(),
-          allowDirectTrunkPush: z.boolean().optional(),
-          dismissStaleApprovals: z.boolean().optional(),
-          requiredApprovals: z.number().int().min(0).max(10).optional(),
-          visibility: z
-            .enum(VISIBILITIES)
-            .optional()
-            .describe(
-              `internal: every user reads it; private: members and admins only (default ${DEFAULT_VISIBILITY})`,
-            ),
-        }),
+        body: createProjectBodySchema,
         response: { 201: projectSchema },
       },
     },
@@ -54,7 +29,7 @@ export function registerProjectRoutes(app: App, projects: ProjectService, gitUrl
       config: { permission: 'project.read' },
       schema: {
         summary: 'List the projects you may see',
-        response: { 200: z.object({ projects: z.array(projectSchema) }) },
+        response: { 200: projectListSchema },
       },
     },
     async (request) => ({ projects: (await projects.list(requireActor(request))).map(present) }),
@@ -64,7 +39,7 @@ export function registerProjectRoutes(app: App, projects: ProjectService, gitUrl
     '/api/projects/:project',
     {
       config: { permission: 'project.read' },
-      schema: { params: z.object({ project: z.string() }), response: { 200: projectSchema } },
+      schema: { params: projectParamsSchema, response: { 200: projectSchema } },
     },
     async (request) => present(await projects.getFor(requireActor(request), request.params.project)),
   );

@@ -1,16 +1,14 @@
 // Checks for one head sha: facts from the hosted repository and the database, then the core policy engine.
 import {
   type AuthorPullRequest,
-  defaultConfig,
   type Finding,
   isPassing,
   neededFacts,
   type PolicyFacts,
-  parseConfig,
   type TrunkflowConfig,
 } from '@trunkflow/core';
+import { configIssueLocation, formatConfigIssue, parseConfigFile } from '@trunkflow/core/config-file';
 import { gatherChangeFacts, type Identity, readFilesAt } from '@trunkflow/git';
-import { parseDocument } from 'yaml';
 import { type RuleRunner, RulesTimeoutError } from './rule-runner.js';
 
 export const CONFIG_PATH = 'trunkflow.yml';
@@ -29,28 +27,10 @@ export interface RepositoryConfig {
 
 /** Parses trunkflow.yml text; any problem becomes one message and the defaults apply. */
 export function parseRepositoryConfig(text: string | null): RepositoryConfig {
-  if (text === null) return { config: defaultConfig(), error: null };
-  const document = parseDocument(text);
-  const yamlError = document.errors[0];
-  if (yamlError) {
-    const position = yamlError.linePos?.[0];
-    const where = position ? ` at line ${position.line}, column ${position.col}` : '';
-    const first = (yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    return { config: defaultConfig(), error: `${CONFIG_PATH}: invalid YAML${where}: ${first}` };
-  }
-  const value: unknown = document.toJS();
-  if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
-    return {
-      config: defaultConfig(),
-      error: `${CONFIG_PATH}: the file must hold a mapping of settings (trunk, timezone, rules)`,
-    };
-  }
-  const result = parseConfig(value);
-  if (!result.ok) {
-    const issues = result.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    return { config: defaultConfig(), error: `${CONFIG_PATH}: ${issues}` };
-  }
-  return { config: result.config, error: null };
+  const { config, issues } = parseConfigFile(text);
+  const [first] = issues;
+  if (first === undefined) return { config, error: null };
+  return { config, error: `${CONFIG_PATH}${configIssueLocation(first)}: ${issues.map(formatConfigIssue).join('; ')}` };
 }
 
 export interface CheckSubject {

@@ -1,92 +1,31 @@
 // HTTP routes for pull requests, reviews, checks, the merge gate and squash merge.
+import {
+  checkRunSchema,
+  editPullBodySchema,
+  mergeabilitySchema,
+  mergeResultSchema,
+  noFieldsBodySchema,
+  openPullBodySchema,
+  projectParamsSchema,
+  pullDetailSchema,
+  pullListQuerySchema,
+  pullListSchema,
+  pullParamsSchema,
+  pullSchema,
+  reviewBodySchema,
+  reviewSchema,
+} from '@trunkflow/api';
 import { assertNever } from '@trunkflow/core';
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { Actor, Permission } from '../../platform/auth/roles.js';
 import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
-import { positiveIntegerParam } from '../../platform/http/numbers.js';
+import type { Actor, Permission } from '../../platform/auth/roles.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import { GATE_REASON_CODES } from './gate.js';
-import { type CheckRun, PULL_STATES, type PullRequest, REVIEW_VERDICTS, type Review } from './model.js';
+import type { CheckRun, PullRequest, Review } from './model.js';
 import type { PullRequestDetail, PullService } from './service.js';
-import { pullBodySchema, pullTitleSchema } from './text.js';
 
 /** Titles, bodies and review texts fit well below this; anything bigger is refused with 413. */
 const TEXT_BODY_LIMIT = 131_072;
 const EMPTY_BODY_LIMIT = 4096;
-
-const pullSchema = z.object({
-  number: z.number().int(),
-  title: z.string(),
-  body: z.string(),
-  state: z.enum(PULL_STATES),
-  draft: z.boolean(),
-  head: z.string(),
-  headSha: z.string(),
-  base: z.string(),
-  author: z.string(),
-  taskKey: z.string().nullable(),
-  mergeSha: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  closedAt: z.string().nullable(),
-  mergedAt: z.string().nullable(),
-  url: z.string().nullable(),
-});
-
-const reviewSchema = z.object({
-  id: z.string(),
-  reviewer: z.string(),
-  verdict: z.enum(REVIEW_VERDICTS),
-  body: z.string(),
-  sha: z.string(),
-  dismissed: z.boolean(),
-  createdAt: z.string(),
-});
-
-const checksSummarySchema = z.object({
-  sha: z.string(),
-  ok: z.boolean(),
-  failing: z.array(z.string()),
-  createdAt: z.string(),
-  configError: z.string().nullable(),
-});
-
-const findingSchema = z.object({
-  id: z.string(),
-  status: z.enum(['pass', 'warn', 'fail', 'skip']),
-  message: z.string(),
-  details: z.record(z.string(), z.unknown()),
-});
-
-const checkRunSchema = z.object({
-  sha: z.string(),
-  ok: z.boolean(),
-  findings: z.array(findingSchema),
-  createdAt: z.string(),
-  configError: z.string().optional(),
-});
-
-const reasonSchema = z.object({
-  code: z.enum(GATE_REASON_CODES),
-  message: z.string(),
-  paths: z.array(z.string()).optional(),
-  rules: z.array(z.string()).optional(),
-});
-
-const mergeabilitySchema = z.object({
-  mergeable: z.boolean(),
-  reasons: z.array(reasonSchema),
-  headSha: z.string(),
-  trunkSha: z.string().nullable(),
-  approvals: z.number().int(),
-  requiredApprovals: z.number().int(),
-});
-
-const projectParams = z.object({ project: z.string() });
-const pullParams = z.object({ project: z.string(), number: positiveIntegerParam });
-/** Action routes take no fields; an empty JSON object or no body at all. */
-const noFields = z.strictObject({}).nullish();
 
 function presentPull(pull: PullRequest) {
   return {
@@ -155,14 +94,8 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       bodyLimit: TEXT_BODY_LIMIT,
       schema: {
         summary: 'Open a pull request from a pushed branch; its checks run before the answer',
-        params: projectParams,
-        body: z.strictObject({
-          head: z.string().min(1).max(255),
-          title: pullTitleSchema,
-          body: pullBodySchema.optional(),
-          draft: z.boolean().optional(),
-          base: z.string().min(1).max(255).optional(),
-        }),
+        params: projectParamsSchema,
+        body: openPullBodySchema,
         response: { 201: pullSchema },
       },
     },
@@ -179,9 +112,9 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       config: { permission: 'project.read', projectScoped: true },
       schema: {
         summary: 'List pull requests, newest first',
-        params: projectParams,
-        querystring: z.object({ state: z.enum([...PULL_STATES, 'all']).default('open') }),
-        response: { 200: z.object({ pulls: z.array(pullSchema) }) },
+        params: projectParamsSchema,
+        querystring: pullListQuerySchema,
+        response: { 200: pullListSchema },
       },
     },
     async (request) => {
@@ -196,10 +129,8 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       config: { permission: 'project.read', projectScoped: true },
       schema: {
         summary: 'A pull request with its reviews and the summary of its latest checks',
-        params: pullParams,
-        response: {
-          200: pullSchema.extend({ reviews: z.array(reviewSchema), checks: checksSummarySchema.nullable() }),
-        },
+        params: pullParamsSchema,
+        response: { 200: pullDetailSchema },
       },
     },
     async (request) => {
@@ -214,7 +145,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       config: { permission: 'project.read', projectScoped: true },
       schema: {
         summary: "The check findings of the PR's head sha (or of its latest checked sha)",
-        params: pullParams,
+        params: pullParamsSchema,
         response: { 200: checkRunSchema },
       },
     },
@@ -230,7 +161,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       config: { permission: 'project.read', projectScoped: true },
       schema: {
         summary: 'The merge gate: one verdict with every reason it is blocked',
-        params: pullParams,
+        params: pullParamsSchema,
         response: { 200: mergeabilitySchema },
       },
     },
@@ -248,8 +179,8 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       schema: {
         summary:
           'Edit the title and/or body (the author or a maintainer; not once merged); the title is the squash commit message, and the checks run again',
-        params: pullParams,
-        body: z.strictObject({ title: pullTitleSchema.optional(), body: pullBodySchema.optional() }),
+        params: pullParamsSchema,
+        body: editPullBodySchema,
         response: { 200: pullSchema },
       },
     },
@@ -266,8 +197,8 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       bodyLimit: TEXT_BODY_LIMIT,
       schema: {
         summary: 'Approve, request changes or comment, against the current head sha',
-        params: pullParams,
-        body: z.strictObject({ verdict: z.enum(REVIEW_VERDICTS), body: z.string().max(65_536).optional() }),
+        params: pullParamsSchema,
+        body: reviewBodySchema,
         response: { 201: reviewSchema },
       },
     },
@@ -285,9 +216,9 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       bodyLimit: EMPTY_BODY_LIMIT,
       schema: {
         summary: 'Squash-merge into trunk when the gate allows it (409 with the reasons otherwise)',
-        params: pullParams,
-        body: noFields,
-        response: { 200: z.object({ merged: z.literal(true), sha: z.string(), number: z.number().int() }) },
+        params: pullParamsSchema,
+        body: noFieldsBodySchema,
+        response: { 200: mergeResultSchema },
       },
     },
     async (request) => {
@@ -302,7 +233,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       {
         config: { permission: 'pr.close', projectScoped: true },
         bodyLimit: EMPTY_BODY_LIMIT,
-        schema: { summary, params: pullParams, body: noFields, response: { 200: pullSchema } },
+        schema: { summary, params: pullParamsSchema, body: noFieldsBodySchema, response: { 200: pullSchema } },
       },
       async (request) => {
         const { actor, project } = await scope(request, request.params.project, 'pr.close');
