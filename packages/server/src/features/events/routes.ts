@@ -5,11 +5,11 @@ import {
   eventStreamHeadersSchema,
   eventStreamQuerySchema,
 } from '@trunkflow/api';
+import type { Actor } from '../../platform/auth/roles.js';
 import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventReader } from '../../platform/events/event-log.js';
 import { type App, requireActor } from '../../platform/http/app.js';
-import type { Actor } from '../../platform/auth/roles.js';
 import type { ProjectService } from '../projects/service.js';
 
 function sse(event: DomainEvent): string {

@@ -3,9 +3,9 @@
 import { Readable } from 'node:stream';
 import { HOOK_CRASH_TEXT_LIMIT, hookCrashBodySchema, preReceiveBodySchema } from '@trunkflow/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../platform/auth/roles.js';
 import { HTTP_STATUS, TrunkflowError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
 import { type App, credentialsOf } from '../../platform/http/app.js';
-import type { Actor } from '../../platform/auth/roles.js';
 import type { AuthorizedGitRequest, GitHostingService } from './service.js';
 
 const GIT_CONTENT_TYPES = ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'];

@@ -17,8 +17,8 @@ import {
 } from '@trunkflow/api';
 import { assertNever } from '@trunkflow/core';
 import type { FastifyRequest } from 'fastify';
-import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
 import type { Actor, Permission } from '../../platform/auth/roles.js';
+import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import type { CheckRun, PullRequest, Review } from './model.js';
 import type { PullRequestDetail, PullService } from './service.js';
