@@ -2,10 +2,10 @@
 import * as api from '@trunkflow/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { ROLES, VISIBILITIES } from '../src/platform/auth/roles.js';
 import { DEFAULT_VISIBILITY } from '../src/features/projects/service.js';
 import { GATE_REASON_CODES } from '../src/features/pulls/gate.js';
 import { PULL_STATES, REVIEW_VERDICTS } from '../src/features/pulls/model.js';
+import { ROLES, VISIBILITIES } from '../src/platform/auth/roles.js';
 import { startServer, type TestServer, testDatabases } from './helpers/server.js';
 
 describe('the API enums', () => {
