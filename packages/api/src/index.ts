@@ -7,6 +7,7 @@ export * from './commit-text.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './git-hook.js';
+export * from './jobs.js';
 export * from './numbers.js';
 export * from './projects.js';
 export * from './pulls.js';
