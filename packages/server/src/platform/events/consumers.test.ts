@@ -18,7 +18,10 @@ const catalog = defineEvents({
 type Catalog = typeof catalog;
 
 /** Polls until `check` holds (bounded), so the tests wait for outcomes, never for a fixed time. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false) {
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+) {
   const deadline = Date.now() + 25_000;
   for (;;) {
     const value = await check();
