@@ -43,6 +43,9 @@ describe('the consumer registry', () => {
       InvalidEventError,
     );
     expect(() => consumers.subscribe('thing.made', { name: 'Shop Count', handle() {} })).toThrow(InvalidEventError);
+    expect(() => consumers.subscribe('thing.made', { name: 'no.tries', maxAttempts: 0, handle() {} })).toThrow(
+      'maxAttempts must be a whole number from 1 to 100',
+    );
     expect(consumers.of('thing.made').map((consumer) => consumer.name)).toEqual(['shop.count']);
     consumers.seal();
     expect(() => consumers.subscribe('thing.made', { name: 'late.one', handle() {} })).toThrow(
@@ -148,5 +151,28 @@ describe.each(testDatabases())('durable delivery on $name', (kind) => {
     expect((await queue.list({ state: 'failed' })).map((job) => job.id)).toEqual([firstTry.id]);
     expect(runsOf('first.fails:boom')).toBe(2);
     expect(runsOf('second.records:boom')).toBe(1);
+  });
+
+  it('fails, with why, the job of a consumer this server does not have, or of an event not in the log', async () => {
+    const made = await log.record({ type: 'thing.lost', projectId: null, actor: null, payload: { name: 'c' } });
+    const gone = await queue.enqueue(
+      database.db,
+      CONSUME_JOB,
+      { eventId: made.id, consumer: 'gone.away' },
+      { maxAttempts: 1 },
+    );
+    const missing = await queue.enqueue(
+      database.db,
+      CONSUME_JOB,
+      { eventId: made.id + 1000, consumer: 'second.records' },
+      { maxAttempts: 1 },
+    );
+    const failedOf = (id: string) =>
+      waitFor(`job ${id} to fail`, async () => {
+        const job = await queue.get(id);
+        return job?.state === 'failed' ? job : null;
+      });
+    expect((await failedOf(gone.id)).lastError).toContain('no consumer "gone.away" of event type "thing.lost"');
+    expect((await failedOf(missing.id)).lastError).toContain(`event ${made.id + 1000} is not in the event log`);
   });
 });

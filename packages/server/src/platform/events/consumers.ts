@@ -58,6 +58,11 @@ export class EventConsumers<C extends EventCatalog> {
     if (!CONSUMER_NAME.test(consumer.name)) {
       throw new InvalidEventError(`consumer name "${consumer.name}" is not lower-case dotted words (a.b-c)`);
     }
+    const attempts = consumer.maxAttempts;
+    // Checked here, not at enqueue: a bad value would otherwise fail every append of the type.
+    if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 100)) {
+      throw new InvalidEventError(`consumer "${consumer.name}": maxAttempts must be a whole number from 1 to 100`);
+    }
     const list = this.byType.get(type) ?? [];
     if (list.some((other) => other.name === consumer.name)) {
       throw new InvalidEventError(`event type "${type}" already has a consumer named "${consumer.name}"`);
@@ -85,7 +90,10 @@ export class EventConsumers<C extends EventCatalog> {
   async run(consumerName: string, event: DomainEvent): Promise<void> {
     const consumer = this.byType.get(event.type)?.find((entry) => entry.name === consumerName);
     if (consumer === undefined) {
-      throw new InvalidEventError(`no consumer "${consumerName}" of event type "${event.type}"`);
+      throw new InvalidEventError(
+        `no consumer "${consumerName}" of event type "${event.type}" in this server (renamed or removed?): ` +
+          'cancel the job, or retry it on a server that has the consumer',
+      );
     }
     const payload = parsePayload(this.catalog, event.type, event.payload);
     await consumer.handle({ ...event, payload });
