@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../clock.js';
 import { type TestDatabase, testDatabases } from '../db/test-databases.js';
-import type { JobQueue } from '../jobs/catalog.js';
+import { type JobQueue, retryDelayMs } from '../jobs/catalog.js';
 import { createJobQueue } from '../jobs/queue.js';
 import { defineEvents, InvalidEventError, type TypedEvent } from './catalog.js';
 import { EventConsumers } from './consumers.js';
@@ -140,6 +140,8 @@ describe.each(testDatabases())('durable delivery on $name', (kind) => {
     });
     expect(firstTry.payload).toEqual({ eventId: boom.id, consumer: 'first.fails' });
     expect(firstTry.lastError).toContain('consumer bug on boom');
+    // The job backoff: the retry waits e^1 s from the failure, which came after the event.
+    expect(Date.parse(firstTry.runAt)).toBeGreaterThanOrEqual(Date.parse(boom.createdAt) + retryDelayMs(1) - 2);
     // The retry waits its backoff (e^1 s): run it now instead of waiting.
     await queue.runNow(firstTry.id);
     const failed = await waitFor('the job to fail', async () => {
