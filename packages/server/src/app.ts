@@ -18,9 +18,10 @@ import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './platform/db/connect.js';
-import { EventConsumers, InProcessDelivery } from './platform/events/consumers.js';
+import { EventConsumers } from './platform/events/consumers.js';
 import { EventHub } from './platform/events/event-hub.js';
 import { EVENTS_CHANNEL, EventLog } from './platform/events/event-log.js';
+import { JobDelivery } from './platform/events/job-delivery.js';
 import { Repositories } from './platform/git/repositories.js';
 import { type App, buildHttpApp } from './platform/http/app.js';
 import type { JobQueue } from './platform/jobs/catalog.js';
@@ -38,6 +39,12 @@ export interface AppDependencies {
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
+  /**
+   * Subscribes event consumers, at composition time: before the first append (the start-up
+   * reconcile appends events), since an event gets jobs only for the consumers subscribed when it
+   * is appended. Features subscribe theirs here in app.ts; tests pass theirs.
+   */
+  subscribeConsumers?: (consumers: EventConsumers<AppEventCatalog>) => void;
 }
 
 export interface Trunkflow {
@@ -50,11 +57,6 @@ export interface Trunkflow {
   firstAdminToken: string | null;
   /** Listens and returns the URL. */
   listen(): Promise<string>;
-  /**
-   * Subscribe event consumers here, before listen (consumers.ts). They run in-process after commit
-   * for now; with platform/jobs they become jobs enqueued in the appending transaction.
-   */
-  consumers: EventConsumers<AppEventCatalog>;
   /** Stops taking work, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -79,10 +81,13 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const applied = await migrateToLatest(database);
   logger.info({ database: database.location, dialect: database.dialect, applied }, 'database ready');
   const { db } = database;
+  // Consumers run as `events.consume` jobs, so the registry comes before the job catalog.
+  const consumers = new EventConsumers(eventCatalog);
+  deps.subscribeConsumers?.(consumers);
   const jobs = createJobQueue({
     db,
     dialect: database.dialect,
-    catalog: serverJobCatalog(),
+    catalog: serverJobCatalog({ db, consumers }),
     clock,
     logger,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -94,23 +99,22 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   });
 
   let hub: EventHub | null = null;
-  const consumers = new EventConsumers(eventCatalog);
-  // The jobs seam: a durable ConsumerDelivery from platform/jobs replaces this one (consumers.ts).
-  const delivery = new InProcessDelivery(consumers, logger);
+  // Each append enqueues one job per consumer of its type, in the appending transaction.
   const events = new EventLog(db, database.dialect, clock, {
     catalog: eventCatalog,
     onAppend: () => hub?.nudge(),
-    delivery,
+    delivery: new JobDelivery(consumers, jobs),
   });
   const listen = database.listen;
   hub = new EventHub(events, listen ? (onNotify) => listen(EVENTS_CHANNEL, onNotify) : null);
-  hub.subscribe(delivery.deliver);
   const audit = new AuditLog(clock);
   const auth = new AuthService(db, clock, ids, audit);
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService(db, repositories, events, audit, clock, ids);
   const rules = new RuleRunner();
   const pulls = new PullService(db, events, repositories, projects, auth, clock, ids, logger, rules, config.faults);
+  // Every consumer is subscribed by now: the first append follows, and a later consumer would miss events.
+  consumers.seal();
   // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.
   const reconciled = await pulls.reconcile();
   logger.info({ reconciled }, 'pull requests reconciled');
@@ -180,7 +184,6 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     jobs,
     logger,
     firstAdminToken: first.created && config.adminToken === undefined ? first.token : null,
-    consumers,
     async listen() {
       await hub?.start();
       await http.listen({ port: config.port, host: config.host });
@@ -194,8 +197,6 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       draining = true;
       await hub?.stop();
       await http.close();
-      // Consumers of committed events finish before the jobs they may enqueue stop.
-      await delivery.idle();
       // In-flight jobs finish, or are released to run again, before the database closes.
       await jobs.stop();
       await rules.close();

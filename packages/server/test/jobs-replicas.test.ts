@@ -8,9 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventCatalog } from '../src/event-catalog.js';
 import { serverJobCatalog } from '../src/job-catalog.js';
 import { systemClock } from '../src/platform/clock.js';
 import { type TestDatabase, testDatabases } from '../src/platform/db/test-databases.js';
+import { EventConsumers } from '../src/platform/events/consumers.js';
 import { createJobQueue } from '../src/platform/jobs/queue.js';
 import { ADMIN_TOKEN } from './helpers/server.js';
 
@@ -140,7 +142,8 @@ describe.each(testDatabases().filter((kind) => kind.name === 'postgres'))(
         db: database.db,
         dialect: database.dialect,
         databaseUrl: database.url ?? '',
-        catalog: serverJobCatalog(),
+        // Only to enqueue: the servers run the jobs.
+        catalog: serverJobCatalog({ db: database.db, consumers: new EventConsumers(eventCatalog) }),
         clock: systemClock,
         logger: pino({ level: 'silent' }),
       });

@@ -14,19 +14,37 @@ interface ApiEvent {
   payload: Record<string, unknown>;
 }
 
+interface ApiJob {
+  name: string;
+  payload: { eventId?: number; consumer?: string };
+  attempts: number;
+  lastError: string | null;
+}
+
 describe.each(testDatabases())('trunk.updated on $name', (kind) => {
   let server: TestServer;
   const tokens: Record<string, string> = {};
   const clients: GitClient[] = [];
-  /** What a consumer subscribed through the composition root heard, after commit. */
+  /** What a consumer subscribed through the composition root heard, as its job ran. */
   const heard: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    server = await startServer(kind);
-    server.trunkflow.consumers.subscribe('trunk.updated', {
-      name: 'test.record',
-      handle(event) {
-        heard.push(event.payload);
+    server = await startServer(kind, {
+      subscribeConsumers(consumers) {
+        consumers.subscribe('trunk.updated', {
+          name: 'test.record',
+          handle(event) {
+            heard.push(event.payload);
+          },
+        });
+        // One attempt, so its job fails at once: an admin sees it in `trunkflow admin jobs list`.
+        consumers.subscribe('trunk.updated', {
+          name: 'test.fails',
+          maxAttempts: 1,
+          handle(event) {
+            throw new Error(`cannot start a pipeline for ${event.payload.after}`);
+          },
+        });
       },
     });
     for (const name of ['alice', 'bob']) tokens[name] = await server.createUser(name, 'developer');
@@ -121,6 +139,19 @@ describe.each(testDatabases())('trunk.updated on $name', (kind) => {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(heard.filter((payload) => payload.after === merged.body.sha)).toEqual([trunk[1]?.payload]);
+    // The failing consumer's job is listed as failed, with its error, for the admin to retry.
+    let failed: ApiJob[] = [];
+    for (let attempt = 0; attempt < 400; attempt++) {
+      const listed = await server.api<{ jobs: ApiJob[] }>('GET', '/api/admin/jobs?state=failed');
+      expect(listed.status).toBe(200);
+      failed = listed.body.jobs.filter((job) => job.payload.eventId === trunk[1]?.id);
+      if (failed.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(failed.map((job) => [job.name, job.payload.consumer, job.attempts])).toEqual([
+      ['events.consume', 'test.fails', 1],
+    ]);
+    expect(failed[0]?.lastError).toContain(`cannot start a pipeline for ${merged.body.sha}`);
   });
 
   it('a refused direct push appends none; an allowed one appends one, carrying no PR', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createTrunkflow, type Trunkflow } from '../../src/app.js';
+import { type AppDependencies, createTrunkflow, type Trunkflow } from '../../src/app.js';
 import { loadServerConfig } from '../../src/platform/config.js';
 import { type TestDatabase, type TestDatabaseKind, testDatabases } from '../../src/platform/db/test-databases.js';
 
@@ -33,6 +33,8 @@ export interface StartOptions {
   logger?: Logger;
   /** More environment for the config, e.g. TRUNKFLOW_FAULTS. */
   env?: Record<string, string>;
+  /** Event consumers, subscribed at composition time (before start-up appends any event). */
+  subscribeConsumers?: AppDependencies['subscribeConsumers'];
 }
 
 export async function startServer(kind: TestDatabaseKind, options: StartOptions = {}): Promise<TestServer> {
@@ -48,7 +50,11 @@ export async function startServer(kind: TestDatabaseKind, options: StartOptions 
     },
     dataDir,
   );
-  const trunkflow = await createTrunkflow({ config, logger: options.logger ?? pino({ level: 'silent' }) });
+  const trunkflow = await createTrunkflow({
+    config,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.subscribeConsumers ? { subscribeConsumers: options.subscribeConsumers } : {}),
+  });
   const url = await trunkflow.listen();
   const api: TestServer['api'] = async (method, path, options = {}) => {
     const response = await fetch(`${url}${path}`, {

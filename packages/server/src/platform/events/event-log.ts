@@ -74,7 +74,7 @@ export class EventLog<C extends EventCatalog = EventCatalog> implements EventApp
       payload,
       createdAt,
     };
-    // In this transaction: durable delivery enqueues the consumers' jobs here (consumers.ts).
+    // In this transaction: the consumers' jobs are enqueued here, to commit with the event (job-delivery.ts).
     await this.delivery?.schedule(executor, stored);
     if (this.dialect === 'postgres') await sql`select pg_notify(${EVENTS_CHANNEL}, '')`.execute(executor);
     // SQLite has one connection, so a poll queued now runs after this transaction commits.
