@@ -11,9 +11,9 @@ import { GitHostingService } from './features/git/service.js';
 import { registerHealthRoutes } from './features/health/routes.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
+import { createPullsFeature } from './features/pulls/feature.js';
 import { registerPullRoutes } from './features/pulls/routes.js';
 import { RuleRunner } from './features/pulls/rule-runner.js';
-import { PullService } from './features/pulls/service.js';
 import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
@@ -110,9 +110,20 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService(db, repositories, events, audit, clock, ids);
   const rules = new RuleRunner();
-  const pulls = new PullService(db, events, repositories, projects, auth, clock, ids, logger, rules, config.faults);
+  const pulls = createPullsFeature({
+    db,
+    events,
+    repositories,
+    projects,
+    auth,
+    clock,
+    ids,
+    logger,
+    rules,
+    config: { faults: config.faults },
+  });
   // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.
-  const reconciled = await pulls.reconcile();
+  const reconciled = await pulls.reconciler.reconcile();
   logger.info({ reconciled }, 'pull requests reconciled');
 
   const registry = new Registry();
@@ -146,8 +157,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const git = new GitHostingService(db, repositories, projects, events, logger, {
     dataDir: config.dataDir,
     hookUrl: () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
-    onRefsUpdated: (project, updates, pusher) => pulls.handleRefUpdates(project.name, updates, pusher.userId),
-    openPullsOnBranches: (projectId, branches) => pulls.openPullsOnBranches(projectId, branches),
+    onRefsUpdated: (project, updates, pusher) => pulls.pushes.handleRefUpdates(project.name, updates, pusher.userId),
+    openPullsOnBranches: (projectId, branches) => pulls.pushes.openPullsOnBranches(projectId, branches),
     clock,
     ids,
     faults: config.faults,

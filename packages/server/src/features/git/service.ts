@@ -10,7 +10,6 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Actor, can, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
-import { ConfigError } from '../../platform/config.js';
 import type { Database } from '../../platform/db/schema.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import type { EventAppender } from '../../platform/events/event-log.js';
@@ -19,13 +18,34 @@ import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import type { GitEvents } from './events.js';
 import {
+  type AuthorizedGitRequest,
+  type GIT_FAULTS,
+  type GitHostingOptions,
+  type GitReconcileReport,
+  type HookProbe,
+  HookUnusableError,
+  type OpenPullsLookup,
+  type PendingPush,
+  type RefsUpdatedListener,
+} from './hosting-types.js';
+import {
   HOOK_NAME,
   HOOK_SCRIPT_NAME,
   HOOK_SELF_TEST_OUTPUT,
   PRE_RECEIVE_HOOK_LAUNCHER,
   PRE_RECEIVE_HOOK_SOURCE,
 } from './pre-receive-hook.js';
-import { decidePush, type OpenPullOnBranch, type RefUpdate, updateLanded } from './push-policy.js';
+import { decidePush, type RefUpdate, updateLanded } from './push-policy.js';
+
+export {
+  type AuthorizedGitRequest,
+  GIT_FAULTS,
+  type GitHostingOptions,
+  type GitReconcileReport,
+  HookUnusableError,
+  type OpenPullsLookup,
+  type RefsUpdatedListener,
+} from './hosting-types.js';
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -40,73 +60,6 @@ async function writeAtomically(path: string, text: string, mode: number): Promis
 const REASON_NOT_APPLIED = 'git accepted the update but did not apply it; the ref does not hold the pushed commit';
 const REASON_INTERRUPTED =
   'the server stopped before this push finished and git did not apply the update; the ref does not hold the pushed commit';
-
-export type RefsUpdatedListener = (project: Project, updates: RefUpdate[], pusher: Actor) => Promise<void>;
-
-/** Open PRs whose head is one of `branches`; asked of the pulls feature, whose tables these are. */
-export type OpenPullsLookup = (projectId: string, branches: readonly string[]) => Promise<readonly OpenPullOnBranch[]>;
-
-/** Test-only crash points (ServerConfig.faults) of hosted git. */
-export const GIT_FAULTS = [
-  /** The push-check endpoint answers something that is not a push-check answer: the hook crashes. */
-  'git.hook-bad-answer',
-  /** kill -9 right after the `push` events commit, before the hook hears back: git applies nothing. */
-  'git.after-push-event',
-  /** kill -9 after git exited, before the push is settled: the updates landed, unconfirmed. */
-  'git.before-settle',
-] as const;
-
-/** The hook could not run at start, so no push could be accepted: the server refuses to start. */
-export class HookUnusableError extends ConfigError {}
-
-interface PendingPush {
-  actor: Actor;
-  project: Project;
-  repo: string;
-  /** The updates the pre-receive hook accepted and recorded `push` events for. */
-  accepted: RefUpdate[];
-  /** The pending_pushes row written with those events; null until then. */
-  pendingId: string | null;
-  /** Whether the hook reached the server at all (a push check or a crash report). */
-  hookCalled: boolean;
-}
-
-/** What one run of the hook's self-test found: null when it loaded and ran. */
-interface HookProbe {
-  problem: string | null;
-  stderr: string;
-}
-
-export interface GitHostingOptions {
-  /** Where hooks are written (`<dataDir>/hooks`). */
-  dataDir: string;
-  /** The URL of the push-check endpoint, as the hook on this machine reaches it. */
-  hookUrl: () => string;
-  onRefsUpdated: RefsUpdatedListener;
-  openPullsOnBranches: OpenPullsLookup;
-  clock: Clock;
-  ids: IdGenerator;
-  faults?: readonly string[];
-  /** What a fault point does; kill -9 in a server. */
-  onFault?: (point: string) => void;
-  maxPushBytes?: number;
-}
-
-export interface GitReconcileReport {
-  /** Interrupted pushes whose updates all landed. */
-  pushesLanded: number;
-  /** `push.failed` events written for updates an interrupted push never applied. */
-  updatesFailed: number;
-}
-
-/** A git request that passed authentication and authorisation, ready to run. */
-export interface AuthorizedGitRequest {
-  project: Project;
-  service: string;
-  /** Only the receive-pack POST can move refs; it alone gets a push session. */
-  movesRefs: boolean;
-  actor: Actor;
-}
 
 export class GitHostingService {
   private readonly pending = new Map<string, PendingPush>();

@@ -7,7 +7,7 @@ import type { Database } from '../../platform/db/schema.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { ConflictError, MergeConflictError } from '../../platform/errors.js';
 import { type DomainEvent, EventLog, type NewEvent } from '../../platform/events/event-log.js';
-import type { MergeResult } from './service.js';
+import type { MergeResult } from './merge-protocol.js';
 import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-harness.js';
 
 /** Lets one author open several PRs a day, so tests can merge more than one. */

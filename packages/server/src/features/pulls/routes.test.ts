@@ -18,7 +18,7 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
       bodyLimitBytes: 1_048_576,
       authenticate: (token) => h.auth.authenticate(token),
     });
-    registerPullRoutes(app, h.pulls, h.projects);
+    registerPullRoutes(app, h.pulls.feature, h.projects);
     await app.ready();
     ws = await h.project();
   });

@@ -6,9 +6,10 @@ import type { Actor, Permission } from '../../platform/auth/roles.js';
 import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
 import { positiveIntegerParam } from '../../platform/http/numbers.js';
 import type { Project, ProjectService } from '../projects/service.js';
+import type { PullsFeature } from './feature.js';
 import { GATE_REASON_CODES } from './gate.js';
 import { type CheckRun, PULL_STATES, type PullRequest, REVIEW_VERDICTS, type Review } from './model.js';
-import type { PullRequestDetail, PullService } from './service.js';
+import type { PullRequestDetail } from './reads.js';
 import { pullBodySchema, pullTitleSchema } from './text.js';
 
 /** Titles, bodies and review texts fit well below this; anything bigger is refused with 413. */
@@ -135,7 +136,10 @@ function presentRun(run: CheckRun) {
   };
 }
 
-export function registerPullRoutes(app: App, pulls: PullService, projects: ProjectService): void {
+/** The services the routes call; each route names the one it uses. */
+export type PullRouteServices = Pick<PullsFeature, 'reads' | 'lifecycle' | 'reviews' | 'gate' | 'merges'>;
+
+export function registerPullRoutes(app: App, pulls: PullRouteServices, projects: ProjectService): void {
   /** Resolves the project and checks the permission in its scope. */
   const scope = async (
     request: FastifyRequest,
@@ -168,7 +172,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request, reply) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.open');
-      const pull = await pulls.open(project, actor, request.body);
+      const pull = await pulls.lifecycle.open(project, actor, request.body);
       return reply.status(201).send(presentPull(pull));
     },
   );
@@ -186,7 +190,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return { pulls: (await pulls.list(project, request.query.state)).map(presentPull) };
+      return { pulls: (await pulls.reads.list(project, request.query.state)).map(presentPull) };
     },
   );
 
@@ -204,7 +208,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return presentDetail(await pulls.detail(project, request.params.number));
+      return presentDetail(await pulls.reads.detail(project, request.params.number));
     },
   );
 
@@ -220,7 +224,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return presentRun(await pulls.checks(project, request.params.number));
+      return presentRun(await pulls.reads.checks(project, request.params.number));
     },
   );
 
@@ -236,7 +240,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return pulls.mergeability(project, request.params.number);
+      return pulls.gate.mergeability(project, request.params.number);
     },
   );
 
@@ -255,7 +259,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.open');
-      return presentPull(await pulls.edit(project, actor, request.params.number, request.body));
+      return presentPull(await pulls.lifecycle.edit(project, actor, request.params.number, request.body));
     },
   );
 
@@ -273,7 +277,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request, reply) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.review');
-      const review = await pulls.review(project, actor, request.params.number, request.body);
+      const review = await pulls.reviews.review(project, actor, request.params.number, request.body);
       return reply.status(201).send(presentReview(review));
     },
   );
@@ -292,7 +296,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.merge');
-      return pulls.merge(project, actor, request.params.number);
+      return pulls.merges.merge(project, actor, request.params.number);
     },
   );
 
@@ -309,11 +313,11 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
         const number = request.params.number;
         switch (path) {
           case 'close':
-            return presentPull(await pulls.close(project, actor, number));
+            return presentPull(await pulls.lifecycle.close(project, actor, number));
           case 'reopen':
-            return presentPull(await pulls.reopen(project, actor, number));
+            return presentPull(await pulls.lifecycle.reopen(project, actor, number));
           case 'ready':
-            return presentPull(await pulls.ready(project, actor, number));
+            return presentPull(await pulls.lifecycle.ready(project, actor, number));
           default:
             return assertNever(path, 'pull request action');
         }

@@ -13,8 +13,8 @@ import { Repositories } from '../../platform/git/repositories.js';
 import { AuditLog } from '../auth/audit.js';
 import { AuthService } from '../auth/service.js';
 import { type NewProject, type Project, ProjectService } from '../projects/service.js';
+import { createPullsFeature, type PullsFeature } from './feature.js';
 import { RuleRunner } from './rule-runner.js';
-import { PullService } from './service.js';
 
 /** A clock tests move by hand; every reading is one millisecond later, so orderings by time are strict. */
 export class TestClock implements Clock {
@@ -56,6 +56,30 @@ export interface PullServiceOptions {
   events?: EventLog<AppEventCatalog>;
 }
 
+/** Every pull request service's methods on one object, so the tests read the same across the split. */
+export function testPulls(feature: PullsFeature) {
+  const { reads, lifecycle, reviews, gate, merges, pushes, reconciler } = feature;
+  return {
+    feature,
+    list: reads.list.bind(reads),
+    get: reads.get.bind(reads),
+    detail: reads.detail.bind(reads),
+    checks: reads.checks.bind(reads),
+    open: lifecycle.open.bind(lifecycle),
+    edit: lifecycle.edit.bind(lifecycle),
+    close: lifecycle.close.bind(lifecycle),
+    reopen: lifecycle.reopen.bind(lifecycle),
+    ready: lifecycle.ready.bind(lifecycle),
+    review: reviews.review.bind(reviews),
+    mergeability: gate.mergeability.bind(gate),
+    merge: merges.merge.bind(merges),
+    handleRefUpdates: pushes.handleRefUpdates.bind(pushes),
+    openPullsOnBranches: pushes.openPullsOnBranches.bind(pushes),
+    reconcile: reconciler.reconcile.bind(reconciler),
+  };
+}
+export type TestPulls = ReturnType<typeof testPulls>;
+
 export class Harness {
   readonly clock = new TestClock();
   readonly logger = pino({ level: 'silent' });
@@ -63,8 +87,8 @@ export class Harness {
   readonly auth: AuthService;
   readonly projects: ProjectService;
   readonly repositories: Repositories;
-  readonly pulls: PullService;
-  /** Shared by every PullService here; a short limit, so tests of a slow pattern stay short. */
+  readonly pulls: TestPulls;
+  /** Shared by every pulls feature here; a short limit, so tests of a slow pattern stay short. */
   readonly rules = new RuleRunner(2000);
   readonly actors = new Map<UserName, Actor>();
   readonly tokens = new Map<UserName, string>();
@@ -80,19 +104,21 @@ export class Harness {
   }
 
   /** Another service over the same database and repositories, as a second process would have. */
-  pullService(options: PullServiceOptions = {}): PullService {
-    return new PullService(
-      this.database.db,
-      options.events ?? this.events,
-      this.repositories,
-      this.projects,
-      this.auth,
-      this.clock,
-      sequentialIds,
-      this.logger,
-      this.rules,
-      options.faults ?? [],
-      options.onFault,
+  pullService(options: PullServiceOptions = {}): TestPulls {
+    return testPulls(
+      createPullsFeature({
+        db: this.database.db,
+        events: options.events ?? this.events,
+        repositories: this.repositories,
+        projects: this.projects,
+        auth: this.auth,
+        clock: this.clock,
+        ids: sequentialIds,
+        logger: this.logger,
+        rules: this.rules,
+        config: { faults: options.faults ?? [] },
+        ...(options.onFault ? { onFault: options.onFault } : {}),
+      }),
     );
   }
 
