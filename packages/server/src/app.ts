@@ -11,7 +11,7 @@ import { GitHostingService } from './features/git/service.js';
 import { registerHealthRoutes } from './features/health/routes.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
-import { createPullsFeature } from './features/pulls/feature.js';
+import { createPullsFeature, type PullsFeature } from './features/pulls/feature.js';
 import { registerPullRoutes } from './features/pulls/routes.js';
 import { RuleRunner } from './features/pulls/rule-runner.js';
 import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
@@ -79,10 +79,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const applied = await migrateToLatest(database);
   logger.info({ database: database.location, dialect: database.dialect, applied }, 'database ready');
   const { db } = database;
+  let pulls: PullsFeature | undefined;
   const jobs = createJobQueue({
     db,
     dialect: database.dialect,
-    catalog: serverJobCatalog(),
+    // checks.run needs the pulls feature, built below once the queue exists to enqueue into.
+    catalog: serverJobCatalog({ checks: () => pulls?.checks }),
     clock,
     logger,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -110,7 +112,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService(db, repositories, events, audit, clock, ids);
   const rules = new RuleRunner();
-  const pulls = createPullsFeature({
+  pulls = createPullsFeature({
     db,
     events,
     repositories,
@@ -120,6 +122,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     ids,
     logger,
     rules,
+    jobs,
     config: { faults: config.faults },
   });
   // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.

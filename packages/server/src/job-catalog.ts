@@ -1,10 +1,18 @@
 // The server's job catalog: every job type it runs, each saying what a second run does.
+import type { CheckRunService } from './features/pulls/check-runs.js';
+import { checksRunJob } from './features/pulls/checks-job.js';
 import type { JobCatalog } from './platform/jobs/catalog.js';
 import { httpPostJob } from './platform/jobs/http-post-job.js';
 
-export function serverJobCatalog() {
+/** Handlers of features built after the queue (app.ts builds the queue first); asked for when a job runs. */
+export interface ServerJobHandlers {
+  checks?: () => CheckRunService | undefined;
+}
+
+export function serverJobCatalog(handlers: ServerJobHandlers = {}) {
   return {
     'http.post': httpPostJob,
+    'checks.run': checksRunJob(() => handlers.checks?.()),
   } satisfies JobCatalog;
 }
 

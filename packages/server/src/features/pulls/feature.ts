@@ -8,7 +8,7 @@ import type { Repositories } from '../../platform/git/repositories.js';
 import type { AuthService } from '../auth/service.js';
 import type { TrunkEvents } from '../git/events.js';
 import type { ProjectService } from '../projects/service.js';
-import { CheckRunService } from './check-runs.js';
+import { CheckRunService, type ChecksQueue } from './check-runs.js';
 import type { PullsContext } from './context.js';
 import type { PullEvents } from './events.js';
 import { PullLifecycle } from './lifecycle.js';
@@ -34,6 +34,8 @@ export interface PullsDependencies {
   ids: IdGenerator;
   logger: Logger;
   rules: RuleRunner;
+  /** Where `checks.run` jobs go, in the transaction of the PR change that needs them. */
+  jobs: ChecksQueue;
   config: { faults: readonly string[] };
   /** What a fault point does; kill -9 unless a test says otherwise. */
   onFault?: (point: string) => void | Promise<void>;
@@ -63,16 +65,13 @@ export function createPullsFeature(deps: PullsDependencies): PullsFeature {
     rules: deps.rules,
   };
   const reads = new PullReads(ctx);
-  const checks = new CheckRunService(ctx);
+  const faults = { faults: deps.config.faults, ...(deps.onFault ? { onFault: deps.onFault } : {}) };
+  const checks = new CheckRunService(ctx, deps.jobs, faults);
   const reviews = new ReviewService(ctx, { reads });
   const lifecycle = new PullLifecycle(ctx, { reads, checks, reviews });
   const pushes = new PushSync(ctx, { lifecycle, checks, reviews });
   const gate = new MergeGateService(ctx, { reads });
-  const merges = new MergeProtocol(
-    ctx,
-    { reads, gate, pushes },
-    { faults: deps.config.faults, ...(deps.onFault ? { onFault: deps.onFault } : {}) },
-  );
+  const merges = new MergeProtocol(ctx, { reads, gate, pushes }, faults);
   const reconciler = new PullReconciler(ctx, { merges, pushes });
   return { reads, checks, reviews, lifecycle, pushes, gate, merges, reconciler };
 }

@@ -127,6 +127,7 @@ export class PullLifecycle {
           actor: actor.name,
           payload: { number: taken, title, head, headSha, author: actor.name, draft: input.draft ?? false, taskKey },
         });
+        await this.services.checks.request(trx, { id, projectId: project.id, number: taken }, headSha);
         return taken;
       });
     } catch (error) {
@@ -134,9 +135,7 @@ export class PullLifecycle {
       if (isUniqueViolation(error)) throw duplicate(null);
       throw error;
     }
-    const pull = await this.services.reads.get(project, number);
-    await this.services.checks.ensure(project, pull);
-    return pull;
+    return this.services.reads.get(project, number);
   }
 
   private requireAuthorOrMaintainer(project: Project, actor: Actor, pull: PullRequest, what: string): void {
@@ -229,9 +228,7 @@ export class PullLifecycle {
       if (isUniqueViolation(error)) throw taken(null);
       throw error;
     }
-    const reopened = await this.services.reads.get(project, number);
-    await this.services.checks.ensure(project, reopened);
-    return reopened;
+    return this.services.reads.get(project, number);
   }
 
   /** A draft becomes ready for review (and so mergeable once the rest of the gate holds). */
@@ -284,8 +281,11 @@ export class PullLifecycle {
           `pull request #${number} was merged meanwhile: its title and body can no longer change`,
         );
       }
-      const current = (await store.byId(pull.id))?.headSha ?? pull.headSha;
+      const stored = await store.byId(pull.id);
+      const current = stored?.headSha ?? pull.headSha;
       await store.deleteCheckRun(pull.id, current);
+      // The rules read the title and body: the head is judged again, as a job.
+      if (stored?.state === 'open') await this.services.checks.request(trx, pull, current);
       await this.ctx.events.append(trx, {
         type: 'pull_request.edited',
         projectId: project.id,
@@ -300,8 +300,6 @@ export class PullLifecycle {
         },
       });
     });
-    const edited = await this.services.reads.get(project, number);
-    if (edited.state === 'open') await this.services.checks.ensure(project, edited);
-    return edited;
+    return this.services.reads.get(project, number);
   }
 }

@@ -81,11 +81,13 @@ export class PushSync {
             payload: { number: fresh.number, before: fresh.headSha, headSha: current },
           });
           await this.services.reviews.dismissStale(store, trx, project, fresh.id, fresh.number, current, actor);
+          await this.services.checks.request(trx, fresh, current);
         });
+      } else if (!(await this.ctx.store.checkRun(fresh.id, fresh.headSha))) {
+        // No run for an unmoved head (a PR from before checks were jobs, or a job that gave up): ask again.
+        await this.ctx.store.transaction((_store, trx) => this.services.checks.request(trx, fresh, fresh.headSha));
       }
-      const latest = await this.ctx.store.byId(pull.id);
-      if (latest?.state === 'open') await this.services.checks.ensure(project, latest);
-      return latest;
+      return this.ctx.store.byId(pull.id);
     });
   }
 }

@@ -8,8 +8,8 @@ import { positiveIntegerParam } from '../../platform/http/numbers.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import type { PullsFeature } from './feature.js';
 import { GATE_REASON_CODES } from './gate.js';
-import { type CheckRun, PULL_STATES, type PullRequest, REVIEW_VERDICTS, type Review } from './model.js';
-import type { PullRequestDetail } from './reads.js';
+import { PULL_STATES, type PullRequest, REVIEW_VERDICTS, type Review } from './model.js';
+import type { CheckRunView, PullRequestDetail } from './reads.js';
 import { pullBodySchema, pullTitleSchema } from './text.js';
 
 /** Titles, bodies and review texts fit well below this; anything bigger is refused with 413. */
@@ -45,7 +45,11 @@ const reviewSchema = z.object({
   createdAt: z.string(),
 });
 
+/** `pending` until the head's checks job records its run; poll, or use `trunkflow pr checks`, which waits. */
+const checkStatusSchema = z.enum(['pending', 'completed']);
+
 const checksSummarySchema = z.object({
+  status: checkStatusSchema,
   sha: z.string(),
   ok: z.boolean(),
   failing: z.array(z.string()),
@@ -61,6 +65,7 @@ const findingSchema = z.object({
 });
 
 const checkRunSchema = z.object({
+  status: checkStatusSchema,
   sha: z.string(),
   ok: z.boolean(),
   findings: z.array(findingSchema),
@@ -126,8 +131,9 @@ function presentDetail(detail: PullRequestDetail) {
   return { ...presentPull(detail), reviews: detail.reviews.map(presentReview), checks: detail.checks };
 }
 
-function presentRun(run: CheckRun) {
+function presentRun(run: CheckRunView) {
   return {
+    status: run.status,
     sha: run.sha,
     ok: run.ok,
     findings: run.findings,
@@ -158,7 +164,8 @@ export function registerPullRoutes(app: App, pulls: PullRouteServices, projects:
       config: { permission: 'pr.open', projectScoped: true },
       bodyLimit: TEXT_BODY_LIMIT,
       schema: {
-        summary: 'Open a pull request from a pushed branch; its checks run before the answer',
+        summary:
+          'Open a pull request from a pushed branch; it answers at once and its checks run as a job (pending until done)',
         params: projectParams,
         body: z.strictObject({
           head: z.string().min(1).max(255),
@@ -217,7 +224,8 @@ export function registerPullRoutes(app: App, pulls: PullRouteServices, projects:
     {
       config: { permission: 'project.read', projectScoped: true },
       schema: {
-        summary: "The check findings of the PR's head sha (or of its latest checked sha)",
+        summary:
+          "The check findings of the PR's head sha: `pending` while its checks job runs (or, once closed, of its latest checked sha)",
         params: pullParams,
         response: { 200: checkRunSchema },
       },
