@@ -84,7 +84,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     db,
     dialect: database.dialect,
     // checks.run needs the pulls feature, built below once the queue exists to enqueue into.
-    catalog: serverJobCatalog({ checks: () => pulls?.checks }),
+    catalog: serverJobCatalog({ checks: () => pulls?.checks, merges: () => pulls?.merges }),
     clock,
     logger,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -125,8 +125,9 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     jobs,
     config: { faults: config.faults },
   });
-  // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.
-  const reconciled = await pulls.reconciler.reconcile();
+  // Before listening: merges a crash interrupted are settled by their merges.settle jobs (enqueued
+  // with each intent); pushes it missed are applied and their checks asked for.
+  const reconciled = await pulls.reconciler.reconcile({ merges: 'job' });
   logger.info({ reconciled }, 'pull requests reconciled');
 
   const registry = new Registry();

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
-import type { ChecksQueue, ChecksRunPayload } from './check-runs.js';
+import type { ChecksRunPayload, PullsQueue } from './check-runs.js';
 import { CHECKED_BODY, Harness, type Workspace } from './test-harness.js';
 
 /**
  * A queue that holds what is enqueued, so a test runs each job when it chooses. It does not see
  * rollbacks; the real queues' contract suite (test/jobs.test.ts) covers those.
  */
-class HeldChecks implements ChecksQueue {
+class HeldChecks {
   readonly held: ChecksRunPayload[] = [];
-  async enqueue(_tx: unknown, _name: 'checks.run', payload: ChecksRunPayload) {
-    this.held.push(payload);
+  enqueue = (async (_tx: unknown, name: string, payload: unknown) => {
+    if (name === 'checks.run') this.held.push(payload as ChecksRunPayload);
     return { id: `held-${this.held.length}` };
-  }
+  }) as PullsQueue['enqueue'];
 }
 
 describe.each(testDatabases())('checks as jobs on $name', (kind) => {

@@ -33,6 +33,22 @@ export interface ChecksQueue {
   ): Promise<{ id: string }>;
 }
 
+/** The jobs the pulls feature enqueues: its checks and its merges' settlements. */
+export interface PullsQueue extends ChecksQueue {
+  enqueue(
+    tx: JobTransaction,
+    name: 'checks.run',
+    payload: ChecksRunPayload,
+    options?: EnqueueOptions,
+  ): Promise<{ id: string }>;
+  enqueue(
+    tx: JobTransaction,
+    name: 'merges.settle',
+    payload: { pullRequestId: string; commitSha: string },
+    options?: EnqueueOptions,
+  ): Promise<{ id: string }>;
+}
+
 /** Test-only crash point (ServerConfig.faults): kill -9 after the rules ran, before their run is stored. */
 export const CHECK_FAULTS = ['checks.before-record'] as const;
 

@@ -8,7 +8,7 @@ import type { Repositories } from '../../platform/git/repositories.js';
 import type { AuthService } from '../auth/service.js';
 import type { TrunkEvents } from '../git/events.js';
 import type { ProjectService } from '../projects/service.js';
-import { CheckRunService, type ChecksQueue } from './check-runs.js';
+import { CheckRunService, type PullsQueue } from './check-runs.js';
 import type { PullsContext } from './context.js';
 import type { PullEvents } from './events.js';
 import { PullLifecycle } from './lifecycle.js';
@@ -34,8 +34,10 @@ export interface PullsDependencies {
   ids: IdGenerator;
   logger: Logger;
   rules: RuleRunner;
-  /** Where `checks.run` jobs go, in the transaction of the PR change that needs them. */
-  jobs: ChecksQueue;
+  /** Where `checks.run` and `merges.settle` jobs go, in the transaction of the change that needs them. */
+  jobs: PullsQueue;
+  /** How long after its intent a merge's settle job runs (default MERGE_SETTLE_DELAY_MS). */
+  mergeSettleDelayMs?: number;
   config: { faults: readonly string[] };
   /** What a fault point does; kill -9 unless a test says otherwise. */
   onFault?: (point: string) => void | Promise<void>;
@@ -71,7 +73,7 @@ export function createPullsFeature(deps: PullsDependencies): PullsFeature {
   const lifecycle = new PullLifecycle(ctx, { reads, checks, reviews });
   const pushes = new PushSync(ctx, { lifecycle, checks, reviews });
   const gate = new MergeGateService(ctx, { reads });
-  const merges = new MergeProtocol(ctx, { reads, gate, pushes }, faults);
+  const merges = new MergeProtocol(ctx, { reads, gate, pushes }, faults, deps.jobs, deps.mergeSettleDelayMs);
   const reconciler = new PullReconciler(ctx, { merges, pushes });
   return { reads, checks, reviews, lifecycle, pushes, gate, merges, reconciler };
 }

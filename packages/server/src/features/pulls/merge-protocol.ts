@@ -1,4 +1,6 @@
 // The squash merge protocol: gate, commit, durable intent, trunk compare-and-swap, then the PR recorded merged.
+
+import { assertNever } from '@trunkflow/core';
 import {
   branchSha,
   commitAuthors,
@@ -9,18 +11,23 @@ import {
   runGit,
   TRUNKFLOW_COMMITTER,
 } from '@trunkflow/git';
+import { z } from 'zod';
 import type { Actor } from '../../platform/auth/roles.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ConflictError, MergeConflictError, type TrunkflowError } from '../../platform/errors.js';
+import type { JobTransaction } from '../../platform/jobs/catalog.js';
 import type { Project } from '../projects/service.js';
+import type { PullsQueue } from './check-runs.js';
 import type { PullsContext } from './context.js';
 import type { GateVerdict } from './gate.js';
 import { coAuthorsOf, squashMessage } from './merge-message.js';
+import { mergeStateOf, settlementOf } from './merge-state.js';
 import type { MergeGateService } from './mergeability.js';
 import { branchRef, type PullRequest } from './model.js';
 import { KeyedMutex } from './mutex.js';
 import type { PushSync } from './push-sync.js';
 import type { PullReads } from './reads.js';
+import type { MergeAttempt } from './store.js';
 
 /** How often a merge re-evaluates against a trunk that moved under it before giving up. */
 export const MAX_MERGE_ATTEMPTS = 5;
@@ -33,6 +40,15 @@ export interface MergeResult {
   sha: string;
   number: number;
 }
+
+export const mergeSettlePayload = z.strictObject({
+  pullRequestId: z.string().min(1),
+  commitSha: z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character commit sha'),
+});
+export type MergeSettlePayload = z.output<typeof mergeSettlePayload>;
+
+/** How long after its intent a merge's settle job runs: far beyond a healthy merge (seconds). */
+export const MERGE_SETTLE_DELAY_MS = 60_000;
 
 export interface MergeFaults {
   faults: readonly string[];
@@ -65,6 +81,8 @@ export class MergeProtocol {
     private readonly ctx: PullsContext,
     private readonly services: { reads: PullReads; gate: MergeGateService; pushes: PushSync },
     private readonly faults: MergeFaults,
+    private readonly jobs: PullsQueue,
+    private readonly settleDelayMs = MERGE_SETTLE_DELAY_MS,
   ) {
     this.onFault =
       faults.onFault ??
@@ -158,7 +176,7 @@ export class MergeProtocol {
     const busy = () =>
       new ConflictError(`pull request #${pull.number} is being merged right now: wait for that merge to finish`);
     try {
-      await this.ctx.store.transaction(async (store) => {
+      await this.ctx.store.transaction(async (store, trx) => {
         if (!(await store.lockOpen(pull.id, now))) {
           throw new ConflictError(`pull request #${pull.number} was closed or merged meanwhile`);
         }
@@ -170,6 +188,9 @@ export class MergeProtocol {
           createdAt: now,
           actor,
         });
+        // The intent's settlement, durable with it: after a crash this job finishes or undoes the
+        // merge. It waits long enough for a healthy merge to get there first (then it finds nothing).
+        await this.enqueueSettle(trx, pull.id, commit, now);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw busy();
@@ -190,21 +211,64 @@ export class MergeProtocol {
     const repo = this.ctx.repositories.pathOf(project.name);
     const trunkSha = await branchSha(repo, project.trunk);
     const landed = trunkSha !== null && (await isAncestor(repo, commitSha, trunkSha));
-    if (landed && pull.state === 'open') {
-      await this.finishMerge(project, pull, commitSha, actor);
-      this.ctx.logger.warn(
-        { project: project.name, number: pull.number },
-        'finished a merge interrupted after trunk moved',
-      );
-      return 'finished';
+    const settlement = settlementOf(mergeStateOf({ intent: true, landed, pullState: pull.state }));
+    switch (settlement) {
+      case 'finish':
+        await this.finishMerge(project, pull, commitSha, actor);
+        this.ctx.logger.warn(
+          { project: project.name, number: pull.number },
+          'finished a merge interrupted after trunk moved',
+        );
+        return 'finished';
+      case 'undo':
+        await this.ctx.store.deleteMergeAttempt(pull.id);
+        this.ctx.logger.warn(
+          { project: project.name, number: pull.number },
+          'dropped a merge interrupted before trunk moved',
+        );
+        return 'abandoned';
+      case 'none':
+        await this.ctx.store.deleteMergeAttempt(pull.id);
+        return 'none';
+      default:
+        return assertNever(settlement, 'merge settlement');
     }
-    await this.ctx.store.deleteMergeAttempt(pull.id);
-    if (pull.state !== 'open') return 'none';
-    this.ctx.logger.warn(
-      { project: project.name, number: pull.number },
-      'dropped a merge interrupted before trunk moved',
+  }
+
+  /** Enqueues the settlement of an intent, due when its merge should long be done. */
+  async requestSettle(attempt: MergeAttempt): Promise<void> {
+    await this.ctx.store.transaction((_store, trx) =>
+      this.enqueueSettle(trx, attempt.pullRequestId, attempt.commitSha, attempt.createdAt),
     );
-    return 'abandoned';
+  }
+
+  private async enqueueSettle(trx: JobTransaction, pullRequestId: string, commitSha: string, intentAt: string) {
+    await this.jobs.enqueue(
+      trx,
+      'merges.settle',
+      { pullRequestId, commitSha },
+      { runAt: new Date(Date.parse(intentAt) + this.settleDelayMs) },
+    );
+  }
+
+  /**
+   * The `merges.settle` handler: settles the intent it was enqueued with, if it is still there.
+   * It takes this process's merge lock of the project, so a merge still running here finishes
+   * first; then the intent is gone (or is another one) and this does nothing.
+   */
+  async settleJob(payload: MergeSettlePayload): Promise<'finished' | 'abandoned' | 'none'> {
+    const pull = await this.ctx.store.byId(payload.pullRequestId);
+    const project = pull ? await this.ctx.store.project(pull.projectId) : null;
+    if (!pull || !project) {
+      await this.ctx.store.deleteMergeAttempt(payload.pullRequestId);
+      return 'none';
+    }
+    return this.exclusive(project.id, async () => {
+      const attempt = await this.ctx.store.mergeAttempt(pull.id);
+      const fresh = await this.ctx.store.byId(pull.id);
+      if (!attempt || attempt.commitSha !== payload.commitSha || !fresh) return 'none';
+      return this.settleAttempt(project, fresh, attempt.commitSha, attempt.actor);
+    });
   }
 
   /**

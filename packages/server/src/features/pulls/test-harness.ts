@@ -15,9 +15,11 @@ import { createJobQueue } from '../../platform/jobs/queue.js';
 import { AuditLog } from '../auth/audit.js';
 import { AuthService } from '../auth/service.js';
 import { type NewProject, type Project, ProjectService } from '../projects/service.js';
-import type { ChecksQueue } from './check-runs.js';
+import type { PullsQueue } from './check-runs.js';
 import { checksRunJob } from './checks-job.js';
 import { createPullsFeature, type PullsFeature } from './feature.js';
+import type { MergeSettlePayload } from './merge-protocol.js';
+import { mergeSettleJob } from './merge-settle-job.js';
 import { RuleRunner } from './rule-runner.js';
 
 /** A clock tests move by hand; every reading is one millisecond later, so orderings by time are strict. */
@@ -58,8 +60,8 @@ export interface PullServiceOptions {
   onFault?: (point: string) => void | Promise<void>;
   /** Another event log over the same database, e.g. one that fails on purpose. */
   events?: EventLog<AppEventCatalog>;
-  /** Where this feature enqueues checks (default: the harness's running queue). */
-  jobs?: ChecksQueue;
+  /** Where this feature enqueues jobs (default: checks to the harness's running queue, settlements held). */
+  jobs?: PullsQueue;
 }
 
 /** Every pull request service's methods on one object, so the tests read the same across the split. */
@@ -107,7 +109,10 @@ export class Harness {
   /** Shared by every pulls feature here; a short limit, so tests of a slow pattern stay short. */
   readonly rules = new RuleRunner(2000);
   /** The real job runner of the test database; `checks.run` jobs run here, on the harness's own feature. */
-  readonly jobs: JobQueue<{ 'checks.run': ReturnType<typeof checksRunJob> }>;
+  readonly jobs: JobQueue<{
+    'checks.run': ReturnType<typeof checksRunJob>;
+    'merges.settle': ReturnType<typeof mergeSettleJob>;
+  }>;
   readonly actors = new Map<UserName, Actor>();
   readonly tokens = new Map<UserName, string>();
   private counter = 0;
@@ -122,7 +127,11 @@ export class Harness {
       db: database.db,
       dialect: database.dialect,
       ...(database.url ? { databaseUrl: database.url } : {}),
-      catalog: { 'checks.run': checksRunJob(() => this.pulls.feature.checks) },
+      catalog: {
+        'checks.run': checksRunJob(() => this.pulls.feature.checks),
+        // Settlements a child process enqueued (crash tests); due by the system clock, not this one's.
+        'merges.settle': mergeSettleJob(() => this.pulls.feature.merges),
+      },
       clock: this.clock,
       logger: this.logger,
       pollMs: 100,
@@ -143,7 +152,7 @@ export class Harness {
         ids: sequentialIds,
         logger: this.logger,
         rules: this.rules,
-        jobs: options.jobs ?? this.jobs,
+        jobs: options.jobs ?? this.queue,
         config: { faults: options.faults ?? [] },
         ...(options.onFault ? { onFault: options.onFault } : {}),
       }),
@@ -163,6 +172,21 @@ export class Harness {
       await new Promise((done) => setTimeout(done, 25));
     }
   }
+
+  /**
+   * `merges.settle` jobs, held rather than run: the merge tests settle interrupted merges through
+   * reconcile() at the moment they choose; test/merge-settle.test.ts runs the real job.
+   */
+  readonly heldSettles: MergeSettlePayload[] = [];
+
+  /** Checks go to the running queue; merge settlements are held (see heldSettles). */
+  private readonly queue: PullsQueue = {
+    enqueue: (async (tx: Parameters<PullsQueue['enqueue']>[0], name: string, payload: unknown, options?: object) => {
+      if (name === 'checks.run') return this.jobs.enqueue(tx, 'checks.run', payload as never, options);
+      this.heldSettles.push(payload as MergeSettlePayload);
+      return { id: `held-settle-${this.heldSettles.length}` };
+    }) as PullsQueue['enqueue'],
+  };
 
   /** Stops the job runner and the rules worker; the database can be dropped after. */
   async close(): Promise<void> {
