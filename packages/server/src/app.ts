@@ -125,9 +125,10 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     jobs,
     config: { faults: config.faults },
   });
-  // Before listening: merges a crash interrupted are settled by their merges.settle jobs (enqueued
-  // with each intent); pushes it missed are applied and their checks asked for.
-  const reconciled = await pulls.reconciler.reconcile({ merges: 'job' });
+  // Before listening: finish or undo merges a crash interrupted (so a restart answers with them
+  // settled; a merge that failed while this server kept running is settled by its merges.settle
+  // job), and apply pushes it missed, asking for their checks.
+  const reconciled = await pulls.reconciler.reconcile();
   logger.info({ reconciled }, 'pull requests reconciled');
 
   const registry = new Registry();

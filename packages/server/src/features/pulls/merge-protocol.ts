@@ -27,7 +27,6 @@ import { branchRef, type PullRequest } from './model.js';
 import { KeyedMutex } from './mutex.js';
 import type { PushSync } from './push-sync.js';
 import type { PullReads } from './reads.js';
-import type { MergeAttempt } from './store.js';
 
 /** How often a merge re-evaluates against a trunk that moved under it before giving up. */
 export const MAX_MERGE_ATTEMPTS = 5;
@@ -233,13 +232,6 @@ export class MergeProtocol {
       default:
         return assertNever(settlement, 'merge settlement');
     }
-  }
-
-  /** Enqueues the settlement of an intent, due when its merge should long be done. */
-  async requestSettle(attempt: MergeAttempt): Promise<void> {
-    await this.ctx.store.transaction((_store, trx) =>
-      this.enqueueSettle(trx, attempt.pullRequestId, attempt.commitSha, attempt.createdAt),
-    );
   }
 
   private async enqueueSettle(trx: JobTransaction, pullRequestId: string, commitSha: string, intentAt: string) {

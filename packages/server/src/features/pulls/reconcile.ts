@@ -18,13 +18,12 @@ export class PullReconciler {
   ) {}
 
   /**
-   * Run once at start, before serving. Merges a crash interrupted are settled (a merge whose commit
-   * reached trunk is completed, any other is dropped and its PR stays open): now, or — `merges:
-   * 'job'`, what the server does — by their `merges.settle` jobs, which every intent enqueues; this
-   * enqueues one again for intents from before those jobs existed (a second job finds nothing).
-   * Then it applies pushes that were never applied and asks for missing checks.
+   * Run once at start, before serving, so a restart answers with interrupted merges settled: a
+   * merge whose commit reached trunk is completed, any other is dropped and its PR stays open (the
+   * intent's `merges.settle` job, which does the same while a server keeps running, then finds
+   * nothing). Then it applies pushes that were never applied and asks for missing checks.
    */
-  async reconcile(options: { merges: 'now' | 'job' } = { merges: 'now' }): Promise<ReconcileReport> {
+  async reconcile(): Promise<ReconcileReport> {
     const report: ReconcileReport = { mergesFinished: 0, mergesAbandoned: 0, synchronized: 0, closed: 0 };
     const projects = new Map<string, Project | null>();
     const projectOf = async (id: string) => {
@@ -37,10 +36,6 @@ export class PullReconciler {
       const project = pull ? await projectOf(pull.projectId) : null;
       if (!pull || !project) {
         await this.ctx.store.deleteMergeAttempt(attempt.pullRequestId);
-        continue;
-      }
-      if (options.merges === 'job') {
-        await this.services.merges.requestSettle(attempt);
         continue;
       }
       await this.services.merges.exclusive(project.id, async () => {
