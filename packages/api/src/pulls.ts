@@ -57,7 +57,12 @@ export const reviewSchema = z.object({
 export type Review = z.output<typeof reviewSchema>;
 
 /** What a PR's detail carries of its latest checks: the verdict and the failing rule ids, not the findings. */
+/** `pending` until the head's checks job records its run; poll, or use `trunkflow pr checks`, which waits. */
+export const CHECK_STATUSES = ['pending', 'completed'] as const;
+export const checkStatusSchema = z.enum(CHECK_STATUSES);
+
 export const checksSummarySchema = z.object({
+  status: checkStatusSchema,
   sha: z.string(),
   ok: z.boolean(),
   failing: z.array(z.string()),
@@ -79,6 +84,7 @@ export const findingSchema = z.object({
 });
 
 export const checkRunSchema = z.object({
+  status: checkStatusSchema,
   sha: z.string(),
   ok: z.boolean(),
   findings: z.array(findingSchema),

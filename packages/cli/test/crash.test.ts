@@ -79,6 +79,8 @@ describe.each(testDatabases())('a merge interrupted by kill -9 on $name', (kind)
         bodyFile,
       );
       await json(bob, 'pr', 'approve', '1', '--project', 'shop');
+      // The checks run as a job after the open: wait for them, so the merge reaches its fault point.
+      expect((await cli(dana, 'pr', 'checks', '1', '--project', 'shop')).status).toBe(0);
 
       const merge = await cli(dana, 'pr', 'merge', '1', '--project', 'shop');
       expect(merge.status).not.toBe(0);

@@ -317,4 +317,60 @@ describe('pr text output', () => {
     expect(result.code, result.err).toBe(1);
     expect(JSON.parse(result.out)).toMatchObject({ ok: false });
   });
+
+  /** Answers `pending` to the first `pendingFor` reads of the checks, then the completed run. */
+  async function pendingThenDone(pendingFor: number) {
+    let reads = 0;
+    const server = await fakeServer((seen, response) => {
+      if (seen.url.split('?')[0] !== '/api/projects/p/pulls/4/checks') return sendJson(response, 404, {});
+      reads++;
+      if (reads <= pendingFor) {
+        return sendJson(response, 200, {
+          status: 'pending',
+          sha: pull.headSha,
+          ok: false,
+          findings: [],
+          createdAt: '',
+        });
+      }
+      const passing = findings.filter((finding) => finding.status === 'pass');
+      return sendJson(response, 200, {
+        status: 'completed',
+        sha: pull.headSha,
+        ok: true,
+        findings: passing,
+        createdAt: '',
+      });
+    });
+    return { ...server, reads: () => reads };
+  }
+
+  it('waits while the checks are pending and prints them once done', async () => {
+    const server = await pendingThenDone(2);
+    const result = await cli(server.url, 'pr', 'checks', '4', '--project', 'p');
+    expect(result.code, result.err).toBe(0);
+    expect(server.reads()).toBe(3);
+    expect(result.out).toContain('checks of #4 at abcdef0');
+    expect(result.out).toContain('PASS  title-format');
+    // Not a terminal: no step line, only the answer.
+    expect(result.err).toBe('');
+  });
+
+  it('with --wait 0 answers at once: pending is printed plainly and exits 1, in either format', async () => {
+    const server = await pendingThenDone(100);
+    const text = await cli(server.url, 'pr', 'checks', '4', '--project', 'p', '--wait', '0');
+    expect(text.code).toBe(1);
+    expect(text.out).toContain('checks of #4 at abcdef0: still pending after 0 s');
+    expect(text.out).toContain('trunkflow pr checks 4 --project p');
+    const json = await cli(server.url, 'pr', 'checks', '4', '--project', 'p', '--wait', '0', '--format', 'json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ status: 'pending', sha: pull.headSha });
+    expect(server.reads()).toBe(2);
+  });
+
+  it('refuses a --wait that is not whole seconds, saying how to write one', async () => {
+    const result = await cli('http://127.0.0.1:9', 'pr', 'checks', '4', '--project', 'p', '--wait', 'soon');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--wait "soon" is not valid: give whole seconds from 0');
+  });
 });

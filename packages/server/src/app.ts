@@ -11,9 +11,9 @@ import { GitHostingService } from './features/git/service.js';
 import { registerHealthRoutes } from './features/health/routes.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
+import { createPullsFeature, type PullsFeature } from './features/pulls/feature.js';
 import { registerPullRoutes } from './features/pulls/routes.js';
 import { RuleRunner } from './features/pulls/rule-runner.js';
-import { PullService } from './features/pulls/service.js';
 import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
@@ -84,10 +84,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   // Consumers run as `events.consume` jobs, so the registry comes before the job catalog.
   const consumers = new EventConsumers(eventCatalog);
   deps.subscribeConsumers?.(consumers);
+  let pulls: PullsFeature | undefined;
   const jobs = createJobQueue({
     db,
     dialect: database.dialect,
-    catalog: serverJobCatalog({ db, consumers }),
+    // checks.run and merges.settle need the pulls feature, built below once the queue exists to enqueue into.
+    catalog: serverJobCatalog({ db, consumers, checks: () => pulls?.checks, merges: () => pulls?.merges }),
     clock,
     logger,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -112,11 +114,25 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService(db, repositories, events, audit, clock, ids);
   const rules = new RuleRunner();
-  const pulls = new PullService(db, events, repositories, projects, auth, clock, ids, logger, rules, config.faults);
+  pulls = createPullsFeature({
+    db,
+    events,
+    repositories,
+    projects,
+    auth,
+    clock,
+    ids,
+    logger,
+    rules,
+    jobs,
+    config: { faults: config.faults },
+  });
   // Every consumer is subscribed by now: the first append follows, and a later consumer would miss events.
   consumers.seal();
-  // Before listening: finish or undo merges a crash interrupted, and apply pushes it missed.
-  const reconciled = await pulls.reconcile();
+  // Before listening: finish or undo merges a crash interrupted (so a restart answers with them
+  // settled; a merge that failed while this server kept running is settled by its merges.settle
+  // job), and apply pushes it missed, asking for their checks.
+  const reconciled = await pulls.reconciler.reconcile();
   logger.info({ reconciled }, 'pull requests reconciled');
 
   const registry = new Registry();
@@ -150,8 +166,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const git = new GitHostingService(db, repositories, projects, events, logger, {
     dataDir: config.dataDir,
     hookUrl: () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
-    onRefsUpdated: (project, updates, pusher) => pulls.handleRefUpdates(project.name, updates, pusher.userId),
-    openPullsOnBranches: (projectId, branches) => pulls.openPullsOnBranches(projectId, branches),
+    onRefsUpdated: (project, updates, pusher) => pulls.pushes.handleRefUpdates(project.name, updates, pusher.userId),
+    openPullsOnBranches: (projectId, branches) => pulls.pushes.openPullsOnBranches(projectId, branches),
     clock,
     ids,
     faults: config.faults,

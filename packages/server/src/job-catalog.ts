@@ -1,5 +1,9 @@
 // The server's job catalog: every job type it runs, each saying what a second run does.
 import type { Kysely } from 'kysely';
+import type { CheckRunService } from './features/pulls/check-runs.js';
+import { checksRunJob } from './features/pulls/checks-job.js';
+import type { MergeProtocol } from './features/pulls/merge-protocol.js';
+import { mergeSettleJob } from './features/pulls/merge-settle-job.js';
 import type { Database } from './platform/db/schema.js';
 import type { EventCatalog } from './platform/events/catalog.js';
 import type { EventConsumers } from './platform/events/consumers.js';
@@ -11,12 +15,17 @@ export interface JobCatalogDependencies {
   db: Kysely<Database>;
   /** The event consumers `events.consume` runs (subscribed at composition time). */
   consumers: EventConsumers<EventCatalog>;
+  /** Handlers of features built after the queue (app.ts builds the queue first); asked for when a job runs. */
+  checks?: () => CheckRunService | undefined;
+  merges?: () => MergeProtocol | undefined;
 }
 
 export function serverJobCatalog(deps: JobCatalogDependencies) {
   return {
     [CONSUME_JOB]: consumeJob(deps.db, deps.consumers),
     'http.post': httpPostJob,
+    'checks.run': checksRunJob(() => deps.checks?.()),
+    'merges.settle': mergeSettleJob(() => deps.merges?.()),
   } satisfies JobCatalog;
 }
 

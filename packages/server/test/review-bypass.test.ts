@@ -96,9 +96,9 @@ describe.each(testDatabases())('two-person review on $name', (kind) => {
   async function gateAt(number: number, sha: string): Promise<Gate> {
     for (let attempt = 0; attempt < 200; attempt++) {
       // Checks first: once they are at the sha, the gate read after them sees them too.
-      const checks = await server.api<{ sha: string }>('GET', `${pulls}/${number}/checks`);
+      const checks = await server.api<{ sha: string; status: string }>('GET', `${pulls}/${number}/checks`);
       const gate = await server.api<Gate>('GET', `${pulls}/${number}/mergeability`);
-      if (gate.body.headSha === sha && checks.body.sha === sha) return gate.body;
+      if (gate.body.headSha === sha && checks.body.sha === sha && checks.body.status === 'completed') return gate.body;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     throw new Error(`pull request #${number} never reached ${sha}`);
@@ -248,7 +248,8 @@ describe.each(testDatabases())('two-person review on $name', (kind) => {
     });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ title: 'not a conventional title', body: BODY });
-    // The rules read the title: the head's checks ran again and now fail.
+    // The rules read the title: the head's checks run again (a job) and now fail.
+    expect(await server.checksDone('shop', number)).toMatchObject({ status: 'completed', ok: false });
     const gate = await server.api<Gate>('GET', `${pulls}/${number}/mergeability`);
     expect(gate.body.mergeable).toBe(false);
     expect(gate.body.reasons.map((reason) => reason.code)).toContain('checks-failed');
@@ -266,6 +267,7 @@ describe.each(testDatabases())('two-person review on $name', (kind) => {
     });
     expect(byMia.status).toBe(200);
     expect(byMia.body.title).toBe('fix: edited (TF-5)');
+    await server.checksDone('shop', number);
     expect((await server.api<Gate>('GET', `${pulls}/${number}/mergeability`)).body.reasons).toEqual([]);
 
     const bad: [string, string, unknown][] = [

@@ -119,6 +119,7 @@ describe.each(testDatabases())('trunk.updated on $name', (kind) => {
       body: { verdict: 'approve' },
     });
     expect(review.status).toBe(201);
+    await server.checksDone('merging', number);
 
     const merged = await server.api<{ sha: string }>('POST', `${pulls}/${number}/merge`, { token: tokens.alice });
     expect(merged, JSON.stringify(merged.body)).toMatchObject({ status: 200 });

@@ -21,6 +21,26 @@ export function parsePullNumber(value: string): number {
   return Number(match[1]);
 }
 
+/** How long `pr checks` waits for checks still running on the server, by default. */
+const CHECKS_WAIT_SECONDS = 120;
+/** How often it asks again while they are pending. */
+const CHECKS_POLL_MS = 500;
+
+function parseWaitSeconds(value: string): number {
+  const match = /^(\d{1,4})$/.exec(value.trim());
+  if (!match?.[1]) {
+    throw new UsageError(
+      `--wait "${value}" is not valid: give whole seconds from 0 (do not wait) to 9999, e.g. --wait 60`,
+    );
+  }
+  return Number(match[1]);
+}
+
+/** The server runs checks as a job after an open or a push; until it is done they read `pending`. */
+function isPending(checks: Checks): boolean {
+  return checks.status === 'pending';
+}
+
 function checkBranch(option: string, value: string): string {
   const problem = checkRefFormat(value);
   if (problem !== null) throw new UsageError(`${option} "${value}" ${problem}`);
@@ -48,7 +68,11 @@ function describePull(io: CliIo, project: string, pull: PullDetail): string {
     for (const review of pull.reviews) out.push(`  ${describeReview(review)}`);
   }
   if (!pull.checks) out.push('checks: not run yet');
-  else {
+  else if ((pull.checks as { status?: unknown }).status === 'pending') {
+    out.push(
+      `checks: pending at ${shortSha(pull.checks.sha)} — \`trunkflow pr checks ${pull.number} --project ${project}\` waits for them`,
+    );
+  } else {
     const { failing } = pull.checks;
     const summary = pull.checks.ok ? 'passed' : failing.length > 0 ? `failed: ${failing.join(', ')}` : 'failed';
     out.push(
@@ -196,19 +220,43 @@ Example:
   prCommand('checks', "Show the checks of a pull request's head commit")
     .argument('<number>', 'PR number')
     .addOption(formatOption())
+    .option(
+      '--wait <seconds>',
+      'how long to wait for checks still running on the server (0: answer at once)',
+      parseWaitSeconds,
+      CHECKS_WAIT_SECONDS,
+    )
     .addHelpText(
       'after',
       `
-With --format json it prints {"sha", "ok", "findings": [{"id", "status", "message", "details"}], ...}.
-Exits 0 when the checks passed and 1 when one failed, as \`trunkflow check\` does, in either format.`,
+The server runs the checks as a job after each open, push or edit, so right after one they may be
+pending: this waits for them (up to --wait seconds, ${CHECKS_WAIT_SECONDS} by default), with a step line on a terminal.
+With --format json it prints {"status", "sha", "ok", "findings": [{"id", "status", "message", "details"}], ...};
+"status" is "completed", or "pending" when they were still running when the wait ended.
+Exits 0 when the checks passed and 1 when one failed or they were still pending, as \`trunkflow check\`
+does, in either format.`,
     )
-    .action(async (number: string, options: ProjectOptions, command: Command) => {
+    .action(async (number: string, options: ProjectOptions & { wait: number }, command: Command) => {
       const n = parsePullNumber(number);
-      const checks = await (await connect(io, command)).getChecks(options.project, n);
+      const client = await connect(io, command);
+      let checks = await client.getChecks(options.project, n);
+      const deadline = io.now().getTime() + options.wait * 1000;
+      // A step line for a person at a terminal; scripts get only the answer.
+      if (isPending(checks) && options.wait > 0 && io.color) {
+        io.stderr(`waiting for the checks of #${n} at ${shortSha(checks.sha)} to finish…\n`);
+      }
+      while (isPending(checks) && io.now().getTime() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, CHECKS_POLL_MS));
+        checks = await client.getChecks(options.project, n);
+      }
       if (options.format === 'json') printJson(io, checks);
-      else io.stdout(describeChecks(io, n, checks));
+      else if (isPending(checks)) {
+        io.stdout(
+          `checks of #${n} at ${shortSha(checks.sha)}: still pending after ${options.wait} s; they run as a server job: ask again with \`trunkflow pr checks ${n} --project ${options.project}\`, or see \`trunkflow admin jobs list\`\n`,
+        );
+      } else io.stdout(describeChecks(io, n, checks));
       // A script or CI job gates on the exit code, as it does on `trunkflow check`'s.
-      io.setExitCode(checks.ok ? 0 : 1);
+      io.setExitCode(checks.ok && !isPending(checks) ? 0 : 1);
     });
 
   const reviewCommand = (name: string, verdict: Verdict, description: string, bodyRequired: boolean) => {

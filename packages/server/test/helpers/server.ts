@@ -22,6 +22,11 @@ export interface TestServer {
     options?: { token?: string; body?: unknown },
   ): Promise<{ status: number; body: T }>;
   createUser(name: string, role: string): Promise<string>;
+  /**
+   * Waits (bounded) until the PR's checks are no longer pending (they run as a job after the open,
+   * push or edit that asked for them) and returns them.
+   */
+  checksDone<T = { status: string; sha: string; ok: boolean }>(project: string, number: number): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +83,14 @@ export async function startServer(kind: TestDatabaseKind, options: StartOptions 
       const created = await api<{ token: string }>('POST', '/api/admin/users', { body: { name, role } });
       if (created.status !== 201) throw new Error(`could not create ${name}: ${JSON.stringify(created.body)}`);
       return created.body.token;
+    },
+    async checksDone(project, number) {
+      for (let attempt = 0; attempt < 600; attempt++) {
+        const checks = await api<{ status: string }>('GET', `/api/projects/${project}/pulls/${number}/checks`);
+        if (checks.status === 200 && checks.body.status !== 'pending') return checks.body as never;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`the checks of ${project} #${number} were still pending after 30 s`);
     },
     async stop() {
       await trunkflow.close();

@@ -22,7 +22,9 @@ const { Repositories } = await import(${JSON.stringify(dist('platform/git/reposi
 const { AuditLog } = await import(${JSON.stringify(dist('features/auth/audit.js'))});
 const { AuthService } = await import(${JSON.stringify(dist('features/auth/service.js'))});
 const { ProjectService } = await import(${JSON.stringify(dist('features/projects/service.js'))});
-const { PullService } = await import(${JSON.stringify(dist('features/pulls/service.js'))});
+const { createPullsFeature } = await import(${JSON.stringify(dist('features/pulls/feature.js'))});
+const { createJobQueue } = await import(${JSON.stringify(dist('platform/jobs/queue.js'))});
+const { serverJobCatalog } = await import(${JSON.stringify(dist('job-catalog.js'))});
 const { RuleRunner } = await import(${JSON.stringify(dist('features/pulls/rule-runner.js'))});
 const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
 const input = JSON.parse(process.env.CRASH_INPUT);
@@ -33,10 +35,12 @@ const auth = new AuthService(handle.db, systemClock, uuidGenerator, audit);
 const repositories = new Repositories(input.dataDir);
 const projects = new ProjectService(handle.db, repositories, events, audit, systemClock, uuidGenerator);
 const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {} };
-const pulls = new PullService(handle.db, events, repositories, projects, auth, systemClock, uuidGenerator, quiet, new RuleRunner(), [input.fault]);
+// A queue that is never started: the merge may enqueue checks, which the restarted server runs.
+const jobs = createJobQueue({ db: handle.db, dialect: handle.dialect, databaseUrl: input.databaseUrl, catalog: serverJobCatalog(), clock: systemClock, logger: quiet });
+const pulls = createPullsFeature({ db: handle.db, jobs, events, repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: [input.fault] } });
 const project = await projects.get(input.project);
 const actor = await auth.authenticate(input.token);
-await pulls.merge(project, actor, input.number);
+await pulls.merges.merge(project, actor, input.number);
 process.stdout.write('survived the fault point');
 await handle.close();
 `;
@@ -89,7 +93,7 @@ describe.each(testDatabases())('kill -9 during a merge on $name', (kind) => {
 
   afterAll(async () => {
     for (const workspace of workspaces) await workspace.dispose();
-    await h?.rules.close();
+    await h?.close();
     await database?.drop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });

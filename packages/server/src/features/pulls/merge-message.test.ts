@@ -1,7 +1,7 @@
 // The squash commit's message and co-authors: pure, so tables of cases.
 import { describe, expect, it } from 'vitest';
 import { coAuthorsOf, squashMessage } from './merge-message.js';
-import { pullPushers } from './service.js';
+import { pullPushers } from './mergeability.js';
 
 const alice = { name: 'alice', email: 'alice@example.com' };
 const bob = { name: 'Bob Builder', email: 'bob@example.com' };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { type App, buildHttpApp } from '../../platform/http/app.js';
+import type { ChecksRunPayload, PullsQueue } from './check-runs.js';
 import { registerPullRoutes } from './routes.js';
 import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-harness.js';
 
@@ -9,6 +10,18 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
   let h: Harness;
   let app: App;
   let ws: Workspace;
+  const held: ChecksRunPayload[] = [];
+  // Merge settlements are dropped: this test's merges finish, so theirs would find nothing.
+  const heldJobs = {
+    enqueue: async (_tx: unknown, name: string, payload: unknown) => {
+      if (name === 'checks.run') held.push(payload as ChecksRunPayload);
+      return { id: `held-${held.length}` };
+    },
+  } as PullsQueue;
+  /** Runs the checks jobs the routes enqueued, as the job runner would. */
+  async function runHeldChecks(): Promise<void> {
+    for (const payload of held.splice(0)) await h.pulls.feature.checks.run(payload);
+  }
 
   beforeAll(async () => {
     database = await kind.open();
@@ -18,7 +31,8 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
       bodyLimitBytes: 1_048_576,
       authenticate: (token) => h.auth.authenticate(token),
     });
-    registerPullRoutes(app, h.pulls, h.projects);
+    // Checks jobs are held here and run by the test, so it sees them pending for sure.
+    registerPullRoutes(app, h.pullService({ jobs: heldJobs }).feature, h.projects);
     await app.ready();
     ws = await h.project();
   });
@@ -26,7 +40,7 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
   afterAll(async () => {
     await app?.close();
     await ws?.dispose();
-    await h?.rules.close();
+    await h?.close();
     await database?.drop();
   });
 
@@ -68,9 +82,13 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
       url: null,
     });
 
+    // The open answered before the rules ran: its checks are a job, pending until it is done.
+    const pending = await call('GET', `${base()}/1/checks`, 'vic');
+    expect(pending.json()).toMatchObject({ status: 'pending', sha, findings: [] });
+    await runHeldChecks();
     const checks = await call('GET', `${base()}/1/checks`, 'vic');
     expect(checks.statusCode).toBe(200);
-    expect(checks.json()).toMatchObject({ sha, ok: true });
+    expect(checks.json()).toMatchObject({ status: 'completed', sha, ok: true });
     expect(checks.json()).not.toHaveProperty('configError');
     expect(checks.json().findings).toHaveLength(8);
 

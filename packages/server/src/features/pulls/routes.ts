@@ -20,8 +20,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Actor, Permission } from '../../platform/auth/roles.js';
 import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
 import type { Project, ProjectService } from '../projects/service.js';
-import type { CheckRun, PullRequest, Review } from './model.js';
-import type { PullRequestDetail, PullService } from './service.js';
+import type { PullsFeature } from './feature.js';
+import type { PullRequest, Review } from './model.js';
+import type { CheckRunView, PullRequestDetail } from './reads.js';
 
 /** Titles, bodies and review texts fit well below this; anything bigger is refused with 413. */
 const TEXT_BODY_LIMIT = 131_072;
@@ -64,8 +65,9 @@ function presentDetail(detail: PullRequestDetail) {
   return { ...presentPull(detail), reviews: detail.reviews.map(presentReview), checks: detail.checks };
 }
 
-function presentRun(run: CheckRun) {
+function presentRun(run: CheckRunView) {
   return {
+    status: run.status,
     sha: run.sha,
     ok: run.ok,
     findings: run.findings,
@@ -74,7 +76,10 @@ function presentRun(run: CheckRun) {
   };
 }
 
-export function registerPullRoutes(app: App, pulls: PullService, projects: ProjectService): void {
+/** The services the routes call; each route names the one it uses. */
+export type PullRouteServices = Pick<PullsFeature, 'reads' | 'lifecycle' | 'reviews' | 'gate' | 'merges'>;
+
+export function registerPullRoutes(app: App, pulls: PullRouteServices, projects: ProjectService): void {
   /** Resolves the project and checks the permission in its scope. */
   const scope = async (
     request: FastifyRequest,
@@ -93,7 +98,8 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
       config: { permission: 'pr.open', projectScoped: true },
       bodyLimit: TEXT_BODY_LIMIT,
       schema: {
-        summary: 'Open a pull request from a pushed branch; its checks run before the answer',
+        summary:
+          'Open a pull request from a pushed branch; it answers at once and its checks run as a job (pending until done)',
         params: projectParamsSchema,
         body: openPullBodySchema,
         response: { 201: pullSchema },
@@ -101,7 +107,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request, reply) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.open');
-      const pull = await pulls.open(project, actor, request.body);
+      const pull = await pulls.lifecycle.open(project, actor, request.body);
       return reply.status(201).send(presentPull(pull));
     },
   );
@@ -119,7 +125,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return { pulls: (await pulls.list(project, request.query.state)).map(presentPull) };
+      return { pulls: (await pulls.reads.list(project, request.query.state)).map(presentPull) };
     },
   );
 
@@ -135,7 +141,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return presentDetail(await pulls.detail(project, request.params.number));
+      return presentDetail(await pulls.reads.detail(project, request.params.number));
     },
   );
 
@@ -144,14 +150,15 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     {
       config: { permission: 'project.read', projectScoped: true },
       schema: {
-        summary: "The check findings of the PR's head sha (or of its latest checked sha)",
+        summary:
+          "The check findings of the PR's head sha: `pending` while its checks job runs (or, once closed, of its latest checked sha)",
         params: pullParamsSchema,
         response: { 200: checkRunSchema },
       },
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return presentRun(await pulls.checks(project, request.params.number));
+      return presentRun(await pulls.reads.checks(project, request.params.number));
     },
   );
 
@@ -167,7 +174,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return pulls.mergeability(project, request.params.number);
+      return pulls.gate.mergeability(project, request.params.number);
     },
   );
 
@@ -186,7 +193,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.open');
-      return presentPull(await pulls.edit(project, actor, request.params.number, request.body));
+      return presentPull(await pulls.lifecycle.edit(project, actor, request.params.number, request.body));
     },
   );
 
@@ -204,7 +211,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request, reply) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.review');
-      const review = await pulls.review(project, actor, request.params.number, request.body);
+      const review = await pulls.reviews.review(project, actor, request.params.number, request.body);
       return reply.status(201).send(presentReview(review));
     },
   );
@@ -223,7 +230,7 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
     },
     async (request) => {
       const { actor, project } = await scope(request, request.params.project, 'pr.merge');
-      return pulls.merge(project, actor, request.params.number);
+      return pulls.merges.merge(project, actor, request.params.number);
     },
   );
 
@@ -240,11 +247,11 @@ export function registerPullRoutes(app: App, pulls: PullService, projects: Proje
         const number = request.params.number;
         switch (path) {
           case 'close':
-            return presentPull(await pulls.close(project, actor, number));
+            return presentPull(await pulls.lifecycle.close(project, actor, number));
           case 'reopen':
-            return presentPull(await pulls.reopen(project, actor, number));
+            return presentPull(await pulls.lifecycle.reopen(project, actor, number));
           case 'ready':
-            return presentPull(await pulls.ready(project, actor, number));
+            return presentPull(await pulls.lifecycle.ready(project, actor, number));
           default:
             return assertNever(path, 'pull request action');
         }

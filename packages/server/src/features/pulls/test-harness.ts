@@ -10,11 +10,17 @@ import type { Clock, IdGenerator } from '../../platform/clock.js';
 import type { TestDatabase } from '../../platform/db/test-databases.js';
 import { EventLog } from '../../platform/events/event-log.js';
 import { Repositories } from '../../platform/git/repositories.js';
+import type { JobQueue } from '../../platform/jobs/catalog.js';
+import { createJobQueue } from '../../platform/jobs/queue.js';
 import { AuditLog } from '../auth/audit.js';
 import { AuthService } from '../auth/service.js';
 import { type NewProject, type Project, ProjectService } from '../projects/service.js';
+import type { PullsQueue } from './check-runs.js';
+import { checksRunJob } from './checks-job.js';
+import { createPullsFeature, type PullsFeature } from './feature.js';
+import type { MergeSettlePayload } from './merge-protocol.js';
+import { mergeSettleJob } from './merge-settle-job.js';
 import { RuleRunner } from './rule-runner.js';
-import { PullService } from './service.js';
 
 /** A clock tests move by hand; every reading is one millisecond later, so orderings by time are strict. */
 export class TestClock implements Clock {
@@ -54,7 +60,43 @@ export interface PullServiceOptions {
   onFault?: (point: string) => void | Promise<void>;
   /** Another event log over the same database, e.g. one that fails on purpose. */
   events?: EventLog<AppEventCatalog>;
+  /** Where this feature enqueues jobs (default: checks to the harness's running queue, settlements held). */
+  jobs?: PullsQueue;
 }
+
+/** Every pull request service's methods on one object, so the tests read the same across the split. */
+export function testPulls(feature: PullsFeature, settle: () => Promise<void>) {
+  const { reads, lifecycle, reviews, gate, merges, pushes, reconciler } = feature;
+  /** A change that enqueues checks, then waits for them: most tests are about what follows the checks. */
+  const settled =
+    <A extends unknown[], R>(change: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await change(...args);
+      await settle();
+      return result;
+    };
+  return {
+    feature,
+    list: reads.list.bind(reads),
+    get: reads.get.bind(reads),
+    detail: reads.detail.bind(reads),
+    checks: reads.checks.bind(reads),
+    open: settled(lifecycle.open.bind(lifecycle)),
+    edit: settled(lifecycle.edit.bind(lifecycle)),
+    close: lifecycle.close.bind(lifecycle),
+    reopen: settled(lifecycle.reopen.bind(lifecycle)),
+    ready: lifecycle.ready.bind(lifecycle),
+    review: reviews.review.bind(reviews),
+    mergeability: gate.mergeability.bind(gate),
+    merge: merges.merge.bind(merges),
+    handleRefUpdates: settled(pushes.handleRefUpdates.bind(pushes)),
+    openPullsOnBranches: pushes.openPullsOnBranches.bind(pushes),
+    reconcile: settled(reconciler.reconcile.bind(reconciler)),
+    /** The same calls without waiting for the checks they enqueue. */
+    unsettled: { open: lifecycle.open.bind(lifecycle), handleRefUpdates: pushes.handleRefUpdates.bind(pushes) },
+  };
+}
+export type TestPulls = ReturnType<typeof testPulls>;
 
 export class Harness {
   readonly clock = new TestClock();
@@ -63,9 +105,14 @@ export class Harness {
   readonly auth: AuthService;
   readonly projects: ProjectService;
   readonly repositories: Repositories;
-  readonly pulls: PullService;
-  /** Shared by every PullService here; a short limit, so tests of a slow pattern stay short. */
+  readonly pulls: TestPulls;
+  /** Shared by every pulls feature here; a short limit, so tests of a slow pattern stay short. */
   readonly rules = new RuleRunner(2000);
+  /** The real job runner of the test database; `checks.run` jobs run here, on the harness's own feature. */
+  readonly jobs: JobQueue<{
+    'checks.run': ReturnType<typeof checksRunJob>;
+    'merges.settle': ReturnType<typeof mergeSettleJob>;
+  }>;
   readonly actors = new Map<UserName, Actor>();
   readonly tokens = new Map<UserName, string>();
   private counter = 0;
@@ -76,28 +123,81 @@ export class Harness {
     this.auth = new AuthService(database.db, this.clock, sequentialIds, audit);
     this.repositories = new Repositories(database.dataDir);
     this.projects = new ProjectService(database.db, this.repositories, this.events, audit, this.clock, sequentialIds);
+    this.jobs = createJobQueue({
+      db: database.db,
+      dialect: database.dialect,
+      ...(database.url ? { databaseUrl: database.url } : {}),
+      catalog: {
+        'checks.run': checksRunJob(() => this.pulls.feature.checks),
+        // Settlements a child process enqueued (crash tests); due by the system clock, not this one's.
+        'merges.settle': mergeSettleJob(() => this.pulls.feature.merges),
+      },
+      clock: this.clock,
+      logger: this.logger,
+      pollMs: 100,
+    });
     this.pulls = this.pullService();
   }
 
   /** Another service over the same database and repositories, as a second process would have. */
-  pullService(options: PullServiceOptions = {}): PullService {
-    return new PullService(
-      this.database.db,
-      options.events ?? this.events,
-      this.repositories,
-      this.projects,
-      this.auth,
-      this.clock,
-      sequentialIds,
-      this.logger,
-      this.rules,
-      options.faults ?? [],
-      options.onFault,
+  pullService(options: PullServiceOptions = {}): TestPulls {
+    return testPulls(
+      createPullsFeature({
+        db: this.database.db,
+        events: options.events ?? this.events,
+        repositories: this.repositories,
+        projects: this.projects,
+        auth: this.auth,
+        clock: this.clock,
+        ids: sequentialIds,
+        logger: this.logger,
+        rules: this.rules,
+        jobs: options.jobs ?? this.queue,
+        config: { faults: options.faults ?? [] },
+        ...(options.onFault ? { onFault: options.onFault } : {}),
+      }),
+      () => this.settleChecks(),
     );
+  }
+
+  /** Waits (bounded) until no `checks.run` job is queued or running; a failed one is an error. */
+  async settleChecks(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const jobs = (await this.jobs.list({ limit: 1000 })).filter((job) => job.name === 'checks.run');
+      const failed = jobs.find((job) => job.state === 'failed');
+      if (failed) throw new Error(`a checks.run job failed: ${failed.lastError}`);
+      if (jobs.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`checks still running after ${timeoutMs} ms: ${JSON.stringify(jobs)}`);
+      await new Promise((done) => setTimeout(done, 25));
+    }
+  }
+
+  /**
+   * `merges.settle` jobs, held rather than run: the merge tests settle interrupted merges through
+   * reconcile() at the moment they choose; test/merge-settle.test.ts runs the real job.
+   */
+  readonly heldSettles: MergeSettlePayload[] = [];
+
+  /** Checks go to the running queue; merge settlements are held (see heldSettles). */
+  private readonly queue: PullsQueue = {
+    enqueue: (async (tx: Parameters<PullsQueue['enqueue']>[0], name: string, payload: unknown, options?: object) => {
+      if (name === 'checks.run') return this.jobs.enqueue(tx, 'checks.run', payload as never, options);
+      this.heldSettles.push(payload as MergeSettlePayload);
+      return { id: `held-settle-${this.heldSettles.length}` };
+    }) as PullsQueue['enqueue'],
+  };
+
+  /** Stops the job runner and the rules worker; the database can be dropped after. */
+  async close(): Promise<void> {
+    await this.jobs.stop();
+    await this.rules.close();
   }
 
   static async start(database: TestDatabase): Promise<Harness> {
     const harness = new Harness(database);
+    await harness.jobs.prepare();
+    await harness.jobs.start();
     const first = await harness.auth.ensureFirstAdmin('admin-token-0123456789');
     harness.tokens.set('admin', first.token ?? 'admin-token-0123456789');
     harness.actors.set('admin', await harness.auth.authenticate(harness.tokens.get('admin') ?? ''));
