@@ -241,7 +241,13 @@ describe('pr text output', () => {
       if (path === '/api/projects/p/pulls')
         return sendJson(response, 200, { pulls: [pull, { ...pull, number: 5, draft: true }] });
       if (path === '/api/projects/p/pulls/4/checks')
-        return sendJson(response, 200, { sha: pull.headSha, ok: false, findings, createdAt: pull.createdAt });
+        return sendJson(response, 200, {
+          status: 'completed',
+          sha: pull.headSha,
+          ok: false,
+          findings,
+          createdAt: pull.createdAt,
+        });
       if (path === '/api/projects/p/pulls/4')
         return sendJson(response, 200, {
           ...pull,
@@ -256,7 +262,14 @@ describe('pr text output', () => {
               createdAt: '',
             },
           ],
-          checks: { sha: pull.headSha, ok: false, failing: ['pr-size'], createdAt: '', configError: null },
+          checks: {
+            status: 'completed',
+            sha: pull.headSha,
+            ok: false,
+            failing: ['pr-size'],
+            createdAt: '',
+            configError: null,
+          },
         });
       return sendJson(response, 404, { error: { code: 'not_found', message: `no route ${path}`, details: {} } });
     });

@@ -30,6 +30,7 @@ const { createPullsFeature } = await import(${JSON.stringify(dist('features/pull
 const { RuleRunner } = await import(${JSON.stringify(dist('features/pulls/rule-runner.js'))});
 const { createJobQueue } = await import(${JSON.stringify(dist('platform/jobs/queue.js'))});
 const { serverJobCatalog } = await import(${JSON.stringify(dist('job-catalog.js'))});
+const { EventConsumers } = await import(${JSON.stringify(dist('platform/events/consumers.js'))});
 const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
 const input = JSON.parse(process.env.CRASH_INPUT);
 const handle = openDatabase({ dataDir: input.dataDir, databaseUrl: input.databaseUrl });
@@ -42,7 +43,7 @@ const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {}, child(
 let pulls;
 const jobs = createJobQueue({
   db: handle.db, dialect: handle.dialect, databaseUrl: input.databaseUrl,
-  catalog: serverJobCatalog({ checks: () => pulls?.checks }),
+  catalog: serverJobCatalog({ db: handle.db, consumers: new EventConsumers(eventCatalog), checks: () => pulls?.checks }),
   clock: systemClock, logger: quiet, pollMs: 100, leaseMs: ${LEASE_MS},
 });
 pulls = createPullsFeature({ db: handle.db, jobs, events, repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: ['checks.before-record'] } });

@@ -25,6 +25,7 @@ const { ProjectService } = await import(${JSON.stringify(dist('features/projects
 const { createPullsFeature } = await import(${JSON.stringify(dist('features/pulls/feature.js'))});
 const { createJobQueue } = await import(${JSON.stringify(dist('platform/jobs/queue.js'))});
 const { serverJobCatalog } = await import(${JSON.stringify(dist('job-catalog.js'))});
+const { EventConsumers } = await import(${JSON.stringify(dist('platform/events/consumers.js'))});
 const { RuleRunner } = await import(${JSON.stringify(dist('features/pulls/rule-runner.js'))});
 const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
 const input = JSON.parse(process.env.CRASH_INPUT);
@@ -36,7 +37,7 @@ const repositories = new Repositories(input.dataDir);
 const projects = new ProjectService(handle.db, repositories, events, audit, systemClock, uuidGenerator);
 const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {} };
 // A queue that is never started: the merge may enqueue checks, which the restarted server runs.
-const jobs = createJobQueue({ db: handle.db, dialect: handle.dialect, databaseUrl: input.databaseUrl, catalog: serverJobCatalog(), clock: systemClock, logger: quiet });
+const jobs = createJobQueue({ db: handle.db, dialect: handle.dialect, databaseUrl: input.databaseUrl, catalog: serverJobCatalog({ db: handle.db, consumers: new EventConsumers(eventCatalog) }), clock: systemClock, logger: quiet });
 const pulls = createPullsFeature({ db: handle.db, jobs, events, repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: [input.fault] } });
 const project = await projects.get(input.project);
 const actor = await auth.authenticate(input.token);
