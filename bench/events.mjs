@@ -702,8 +702,15 @@ async function measureApi({ developer, reader, push, httpRemote }) {
       { name: `GET /api/projects/:p/pulls/:n`, path: `/api/projects/${PROJECT}/pulls/${n}` },
       { name: `GET /api/projects/:p/pulls/:n/checks`, path: `/api/projects/${PROJECT}/pulls/${n}/checks` },
     ];
+    // Checks run as a job after the open answers: read the routes once the run is recorded, as a
+    // reader would see them. A server without `status` ran them before answering.
+    let checks = await api(base, 'GET', /** @type {string} */ (routes[1]?.path), { token: reader, expect: 200 });
+    for (let tries = 0; checks.body.status === 'pending' && tries < 600; tries++) {
+      await sleep(100);
+      checks = await api(base, 'GET', /** @type {string} */ (routes[1]?.path), { token: reader, expect: 200 });
+    }
+    if (checks.body.status === 'pending') problem('the PR checks were still pending 60 s after it was opened');
     const detail = await api(base, 'GET', /** @type {string} */ (routes[0]?.path), { token: reader, expect: 200 });
-    const checks = await api(base, 'GET', /** @type {string} */ (routes[1]?.path), { token: reader, expect: 200 });
     if (detail.body.checks === null) problem('the PR has no checks summary after it was opened');
     if (!Array.isArray(checks.body.findings) || checks.body.findings.length === 0)
       problem('the PR checks have no findings');
@@ -874,7 +881,7 @@ ${fanoutTable}
 
 Ratio Trunkflow / baseline (p50 delivery latency at ${params.eventRate} events/s): **${times(fanout.ratio)}**. Delivered: ${thousands(fanout.trunkflow.delivered)} of ${thousands(fanout.trunkflow.expected)} on Trunkflow and ${thousands(fanout.baseline.delivered)} of ${thousands(fanout.baseline.expected)} on the baseline (every subscriber got every event: ${fanout.trunkflow.delivered === fanout.trunkflow.expected && fanout.trunkflow.duplicates === 0 ? '**yes**' : '**no**'}); duplicates: ${fanout.trunkflow.duplicates} and ${fanout.baseline.duplicates}.
 
-**API latency.** ${apiResult.pullRoutes ? `One PR opened from a pushed branch (its checks ran when it was opened); ` : `**The PR routes were not served by this build, so the figures are for \`GET /api/projects/:p\` instead of reading a PR and its checks.** `}${params.clients} concurrent clients (fetch, keep-alive, a viewer's bearer token) send ${thousands(params.requests)} requests per route, in ${params.rounds} interleaved rounds after a warm-up of ${Math.min(200, params.requests)}; \`GET /healthz\` (no auth, no database) under the same load is the baseline.
+**API latency.** ${apiResult.pullRoutes ? `One PR opened from a pushed branch (measured once its checks job has recorded the run); ` : `**The PR routes were not served by this build, so the figures are for \`GET /api/projects/:p\` instead of reading a PR and its checks.** `}${params.clients} concurrent clients (fetch, keep-alive, a viewer's bearer token) send ${thousands(params.requests)} requests per route, in ${params.rounds} interleaved rounds after a warm-up of ${Math.min(200, params.requests)}; \`GET /healthz\` (no auth, no database) under the same load is the baseline.
 
 ${apiTable}
 ${problems.length === 0 ? '' : `\n**Problems in this run:**\n\n${problems.map((p) => `- ${p}`).join('\n')}\n`}
