@@ -1,44 +1,15 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../platform/clock.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { createJobQueue } from '../../platform/jobs/queue.js';
+import { CrashChild } from './crash-child.js';
 import { mergeSettleJob } from './merge-settle-job.js';
 import { CHECKED_BODY, Harness, type Workspace } from './test-harness.js';
 
 // kill -9 inside a merge at each fault point, then no reconcile(): the merges.settle job the intent
 // enqueued (due at once here) finishes or undoes the merge when a job runner starts again.
-const here = dirname(fileURLToPath(import.meta.url));
-const serverRoot = resolve(here, '../../..');
-const repoRoot = resolve(serverRoot, '../..');
-const dist = (path: string) => pathToFileURL(join(serverRoot, 'dist', path)).href;
 
 const CHILD = `
-const { openDatabase } = await import(${JSON.stringify(dist('platform/db/connect.js'))});
-const { EventLog } = await import(${JSON.stringify(dist('platform/events/event-log.js'))});
-const { eventCatalog } = await import(${JSON.stringify(dist('event-catalog.js'))});
-const { Repositories } = await import(${JSON.stringify(dist('platform/git/repositories.js'))});
-const { AuditLog } = await import(${JSON.stringify(dist('features/auth/audit.js'))});
-const { AuthService } = await import(${JSON.stringify(dist('features/auth/service.js'))});
-const { ProjectService } = await import(${JSON.stringify(dist('features/projects/service.js'))});
-const { createPullsFeature } = await import(${JSON.stringify(dist('features/pulls/feature.js'))});
-const { createJobQueue } = await import(${JSON.stringify(dist('platform/jobs/queue.js'))});
-const { serverJobCatalog } = await import(${JSON.stringify(dist('job-catalog.js'))});
-const { EventConsumers } = await import(${JSON.stringify(dist('platform/events/consumers.js'))});
-const { RuleRunner } = await import(${JSON.stringify(dist('features/pulls/rule-runner.js'))});
-const { systemClock, uuidGenerator } = await import(${JSON.stringify(dist('platform/clock.js'))});
-const input = JSON.parse(process.env.CRASH_INPUT);
-const handle = openDatabase({ dataDir: input.dataDir, databaseUrl: input.databaseUrl });
-const events = new EventLog(handle.db, handle.dialect, systemClock, { catalog: eventCatalog });
-const audit = new AuditLog(systemClock);
-const auth = new AuthService(handle.db, systemClock, uuidGenerator, audit);
-const repositories = new Repositories(input.dataDir);
-const projects = new ProjectService(handle.db, repositories, events, audit, systemClock, uuidGenerator);
-const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {} };
 // A queue that is never started: the merge may enqueue checks, which the restarted server runs.
 const jobs = createJobQueue({ db: handle.db, dialect: handle.dialect, databaseUrl: input.databaseUrl, catalog: serverJobCatalog({ db: handle.db, consumers: new EventConsumers(eventCatalog) }), clock: systemClock, logger: quiet });
 const pulls = createPullsFeature({ db: handle.db, jobs, events, repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: [input.fault] }, mergeSettleDelayMs: 0 });
@@ -49,57 +20,23 @@ process.stdout.write('survived the fault point');
 await handle.close();
 `;
 
-function runChild(
-  script: string,
-  input: Record<string, unknown>,
-): Promise<{ signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script], {
-      env: { ...process.env, CRASH_INPUT: JSON.stringify(input) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', fail);
-    child.on('close', (_code, signal) => done({ signal, stdout, stderr }));
-  });
-}
-
 describe.each(testDatabases())('merges.settle after kill -9 on $name', (kind) => {
   let database: TestDatabase;
   let h: Harness;
-  let scratch: string;
-  let script: string;
+  let child: CrashChild | undefined;
   const workspaces: Workspace[] = [];
 
   beforeAll(async () => {
-    // The child runs the compiled service, so compile first (a no-op when dist is current).
-    await new Promise<void>((done, fail) => {
-      const tsc = spawn(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', serverRoot], {
-        cwd: repoRoot,
-        stdio: 'inherit',
-      });
-      tsc.on('error', fail);
-      tsc.on('close', (code) => (code === 0 ? done() : fail(new Error(`tsc -b failed with ${code}`))));
-    });
     database = await kind.open();
     h = await Harness.start(database);
-    scratch = await mkdtemp(join(tmpdir(), 'trunkflow-settle-'));
-    script = join(scratch, 'child.mjs');
-    await writeFile(script, CHILD);
+    child = await CrashChild.write(CHILD);
   });
 
   afterAll(async () => {
     for (const workspace of workspaces) await workspace.dispose();
     await h?.rules.close();
     await database?.drop();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    await child?.remove();
   });
 
   async function readyPull(branch: string): Promise<{ ws: Workspace; number: number }> {
@@ -130,7 +67,7 @@ describe.each(testDatabases())('merges.settle after kill -9 on $name', (kind) =>
       ['merge.after-ref-update', finished],
       ['merge.after-intent', undone],
     ] as const) {
-      const result = await runChild(script, {
+      const result = await (child as CrashChild).run({
         dataDir: database.dataDir,
         databaseUrl: database.url,
         fault,
