@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Database } from '../db/schema.js';
-import { ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 
 /**
  * The transaction a job is enqueued in: the caller's, so the job commits or rolls back with the state
@@ -148,4 +148,20 @@ export function checkEnqueue(
 export function errorText(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.slice(0, 2000);
+}
+
+/** Both runners answer a missing job, a retry of one that has not failed and a cancel of a running one alike. */
+export function foundJob(id: string, job: JobInfo | null): JobInfo {
+  if (job === null) throw new NotFoundError(`no job ${id}: it finished, was cancelled, or never existed`);
+  return job;
+}
+
+export function assertRetryable(job: JobInfo): void {
+  if (job.state !== 'failed') {
+    throw new ConflictError(`job ${job.id} is ${job.state}, not failed: only a failed job can be retried`);
+  }
+}
+
+export function runningJobRefused(id: string): ConflictError {
+  return new ConflictError(`job ${id} is running and cannot be cancelled: wait for it to finish or fail`);
 }

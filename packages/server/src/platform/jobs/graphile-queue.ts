@@ -12,11 +12,13 @@ import {
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
 import {
+  assertRetryable,
   checkEnqueue,
   type EnqueueOptions,
   errorText,
+  foundJob,
   type JobCatalog,
   type JobInfo,
   type JobName,
@@ -25,6 +27,7 @@ import {
   type JobState,
   type JobTransaction,
   type RecurringJob,
+  runningJobRefused,
 } from './catalog.js';
 import { parseCron } from './cron.js';
 
@@ -282,16 +285,11 @@ export class GraphileJobQueue<C extends JobCatalog> implements JobQueue<C> {
   }
 
   private async require(id: string): Promise<JobInfo> {
-    const job = await this.get(id);
-    if (job === null) throw new NotFoundError(`no job ${id}: it finished, was cancelled, or never existed`);
-    return job;
+    return foundJob(id, await this.get(id));
   }
 
   async retry(id: string): Promise<JobInfo> {
-    const job = await this.require(id);
-    if (job.state !== 'failed') {
-      throw new ConflictError(`job ${id} is ${job.state}, not failed: only a failed job can be retried`);
-    }
+    assertRetryable(await this.require(id));
     await sql`select graphile_worker.reschedule_jobs(array[${id}::bigint], run_at => now(), attempts => 0)`.execute(
       this.db,
     );
@@ -313,7 +311,7 @@ export class GraphileJobQueue<C extends JobCatalog> implements JobQueue<C> {
     const removed = await sql<{ id: string }>`
       select id::text as id from graphile_worker.complete_jobs(array[${id}::bigint])`.execute(this.db);
     if (removed.rows.length === 0) {
-      throw new ConflictError(`job ${id} is running and cannot be cancelled: wait for it to finish or fail`);
+      throw runningJobRefused(id);
     }
     return job;
   }

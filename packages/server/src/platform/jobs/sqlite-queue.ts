@@ -3,11 +3,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Database, JobsTable } from '../db/schema.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ValidationError } from '../errors.js';
 import {
+  assertRetryable,
   checkEnqueue,
   type EnqueueOptions,
   errorText,
+  foundJob,
   type JobCatalog,
   type JobInfo,
   type JobName,
@@ -17,6 +19,7 @@ import {
   type JobTransaction,
   type RecurringJob,
   retryDelayMs,
+  runningJobRefused,
 } from './catalog.js';
 import { type CronSchedule, latestMatch, parseCron } from './cron.js';
 
@@ -187,16 +190,11 @@ export class SqliteJobQueue<C extends JobCatalog> implements JobQueue<C> {
   }
 
   private async require(id: string): Promise<JobInfo> {
-    const job = await this.get(id);
-    if (job === null) throw new NotFoundError(`no job ${id}: it finished, was cancelled, or never existed`);
-    return job;
+    return foundJob(id, await this.get(id));
   }
 
   async retry(id: string): Promise<JobInfo> {
-    const job = await this.require(id);
-    if (job.state !== 'failed') {
-      throw new ConflictError(`job ${id} is ${job.state}, not failed: only a failed job can be retried`);
-    }
+    assertRetryable(await this.require(id));
     await this.db
       .updateTable('jobs')
       .set({ state: 'queued', attempts: 0, run_at: this.now(), locked_until: null })
@@ -228,7 +226,7 @@ export class SqliteJobQueue<C extends JobCatalog> implements JobQueue<C> {
       .where('state', 'in', ['queued', 'failed'])
       .executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) {
-      throw new ConflictError(`job ${id} is running and cannot be cancelled: wait for it to finish or fail`);
+      throw runningJobRefused(id);
     }
     return job;
   }
