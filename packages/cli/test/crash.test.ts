@@ -88,6 +88,20 @@ describe.each(testDatabases())('a merge interrupted by kill -9 on $name', (kind)
       expect(server.child.signalCode).toBe('SIGKILL');
 
       server = await serve('');
+      // No start-up pass settles the merge: its merges.settle job does, about 10 s after the intent.
+      // Until then the PR reads open and a merge is refused as "being merged right now".
+      // An admin sees the settlement waiting in `admin jobs list`; the test waits for it to be done.
+      const settling = async () => {
+        const run = await cli(ADMIN_TOKEN, 'admin', 'jobs', 'list', '--format', 'json');
+        if (run.status !== 0) throw new Error(`trunkflow admin jobs list: ${run.stderr}`);
+        const { jobs } = JSON.parse(run.stdout) as { jobs: { name: string }[] };
+        return jobs.filter((job) => job.name === 'merges.settle').length;
+      };
+      expect(await settling()).toBe(1);
+      for (let tries = 0; tries < 100 && (await settling()) > 0; tries++) {
+        await new Promise((done) => setTimeout(done, 300));
+      }
+      expect(await settling()).toBe(0);
       const pull = await json(dana, 'pr', 'view', '1', '--project', 'shop');
       expect(pull.state).toBe(expected);
       const refs = await git(home, dana, work, 'ls-remote', '--heads', 'origin');

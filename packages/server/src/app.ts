@@ -2,7 +2,6 @@
 import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
 import { type AppEventCatalog, eventCatalog } from './event-catalog.js';
-import { AuditLog } from './features/auth/audit.js';
 import { registerAuthRoutes } from './features/auth/routes.js';
 import { AuthService } from './features/auth/service.js';
 import { registerEventRoutes } from './features/events/routes.js';
@@ -15,6 +14,7 @@ import { createPullsFeature, type PullsFeature } from './features/pulls/feature.
 import { registerPullRoutes } from './features/pulls/routes.js';
 import { RuleRunner } from './features/pulls/rule-runner.js';
 import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
+import { AuditLog } from './platform/audit/audit-log.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './platform/db/connect.js';
@@ -24,9 +24,10 @@ import { EVENTS_CHANNEL, EventLog } from './platform/events/event-log.js';
 import { JobDelivery } from './platform/events/job-delivery.js';
 import { Repositories } from './platform/git/repositories.js';
 import { type App, buildHttpApp } from './platform/http/app.js';
-import type { JobQueue } from './platform/jobs/catalog.js';
+import { type JobQueue, jobWriter } from './platform/jobs/catalog.js';
 import { createJobQueue } from './platform/jobs/queue.js';
 import { registerJobRoutes } from './platform/jobs/routes.js';
+import { appUnitOfWork, sqlStores } from './transaction.js';
 
 /** Where git's hook, on this machine, reaches the server: loopback unless it listens on one address only. */
 function hookHost(host: string): string {
@@ -41,7 +42,7 @@ export interface AppDependencies {
   logger?: Logger;
   /**
    * Subscribes event consumers, at composition time: before the first append (the start-up
-   * reconcile appends events), since an event gets jobs only for the consumers subscribed when it
+   * catch-up appends events), since an event gets jobs only for the consumers subscribed when it
    * is appended. Features subscribe theirs here in app.ts; tests pass theirs.
    */
   subscribeConsumers?: (consumers: EventConsumers<AppEventCatalog>) => void;
@@ -109,14 +110,19 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   });
   const listen = database.listen;
   hub = new EventHub(events, listen ? (onNotify) => listen(EVENTS_CHANNEL, onNotify) : null);
-  const audit = new AuditLog(clock);
-  const auth = new AuthService(db, clock, ids, audit);
+  const stores = sqlStores(db);
+  const uow = appUnitOfWork(db, {
+    events,
+    audit: new AuditLog(clock),
+    jobs: (executor) => jobWriter(jobs, executor),
+  });
+  const auth = new AuthService({ store: stores.auth, uow, clock, ids });
   const repositories = new Repositories(config.dataDir);
-  const projects = new ProjectService(db, repositories, events, audit, clock, ids);
+  const projects = new ProjectService({ store: stores.projects, uow, repositories, clock, ids });
   const rules = new RuleRunner();
   pulls = createPullsFeature({
-    db,
-    events,
+    store: stores.pulls,
+    uow,
     repositories,
     projects,
     auth,
@@ -124,16 +130,10 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     ids,
     logger,
     rules,
-    jobs,
     config: { faults: config.faults },
   });
   // Every consumer is subscribed by now: the first append follows, and a later consumer would miss events.
   consumers.seal();
-  // Before listening: finish or undo merges a crash interrupted (so a restart answers with them
-  // settled; a merge that failed while this server kept running is settled by its merges.settle
-  // job), and apply pushes it missed, asking for their checks.
-  const reconciled = await pulls.reconciler.reconcile();
-  logger.info({ reconciled }, 'pull requests reconciled');
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -163,7 +163,9 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   let draining = false;
   let baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   let listenPort = config.port;
-  const git = new GitHostingService(db, repositories, projects, events, logger, {
+  const git = new GitHostingService(repositories, projects, logger, {
+    store: stores.git,
+    uow,
     dataDir: config.dataDir,
     hookUrl: () => `http://${hookHost(config.host)}:${listenPort}/internal/git/pre-receive`,
     onRefsUpdated: (project, updates, pusher) => pulls.pushes.handleRefUpdates(project.name, updates, pusher.userId),
@@ -180,9 +182,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     throw error;
   });
   // Before listening: a push a crash interrupted gets the push.failed events it missed, so the event
-  // log and the refs agree (pull requests follow the refs, through pulls.reconcile above).
+  // log and the refs agree; then open pull requests catch up with their branches, asking for checks.
+  // (A merge a crash interrupted is no start-up work: its merges.settle job finishes or undoes it.)
   const pushes = await git.reconcile();
   logger.info({ reconciled: pushes }, 'pushes reconciled');
+  const caughtUp = await pulls.catchUp.run();
+  logger.info({ caughtUp }, 'pull requests caught up with their branches');
   const gitUrlOf = (name: string) => `${baseUrl}/git/${name}.git`;
   registerHealthRoutes(http, db, registry, () => draining);
   registerAuthRoutes(http, auth, projects);

@@ -8,19 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventCatalog } from '../src/event-catalog.js';
-import { AuditLog } from '../src/features/auth/audit.js';
 import { HookUnusableError } from '../src/features/git/hook-files.js';
 import {
   HOOK_SELF_TEST_OUTPUT,
   PRE_RECEIVE_HOOK_LAUNCHER,
   PRE_RECEIVE_HOOK_SOURCE,
 } from '../src/features/git/pre-receive-hook.js';
-import { GitHostingService } from '../src/features/git/service.js';
-import { ProjectService } from '../src/features/projects/service.js';
-import { systemClock, uuidGenerator } from '../src/platform/clock.js';
-import { EventLog } from '../src/platform/events/event-log.js';
-import { Repositories } from '../src/platform/git/repositories.js';
+import { hostingServices } from './helpers/hosting.js';
 import { ADMIN_TOKEN, authedGitUrl, GitClient, startServer, type TestServer, testDatabases } from './helpers/server.js';
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
@@ -202,24 +196,7 @@ describe.each(testDatabases())('the pre-receive hook on $name', (kind) => {
     const database = await kind.open();
     const startLogs = captureLogs();
     try {
-      const events = new EventLog(database.db, database.dialect, systemClock, { catalog: eventCatalog });
-      const repositories = new Repositories(database.dataDir);
-      const projects = new ProjectService(
-        database.db,
-        repositories,
-        events,
-        new AuditLog(systemClock),
-        systemClock,
-        uuidGenerator,
-      );
-      const git = new GitHostingService(database.db, repositories, projects, events, startLogs.logger, {
-        dataDir: database.dataDir,
-        hookUrl: () => 'http://127.0.0.1:1/internal/git/pre-receive',
-        onRefsUpdated: async () => {},
-        openPullsOnBranches: async () => [],
-        clock: systemClock,
-        ids: uuidGenerator,
-      });
+      const { git } = hostingServices(database, startLogs.logger);
       await git.hook.install();
       await expect(git.hook.assertRuns()).resolves.toBeUndefined();
       writeFileSync(join(database.dataDir, 'hooks', 'pre-receive.cjs'), 'this is not javascript(\n');

@@ -10,13 +10,10 @@ import { runGit } from '@trunkflow/git';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalog } from '../src/event-catalog.js';
-import { AuditLog } from '../src/features/auth/audit.js';
-import { GitHostingService } from '../src/features/git/service.js';
-import { ProjectService } from '../src/features/projects/service.js';
-import { systemClock, uuidGenerator } from '../src/platform/clock.js';
+import { systemClock } from '../src/platform/clock.js';
 import { type TestDatabase, testDatabases } from '../src/platform/db/test-databases.js';
 import { EventLog } from '../src/platform/events/event-log.js';
-import { Repositories } from '../src/platform/git/repositories.js';
+import { hostingServices } from './helpers/hosting.js';
 import { ADMIN_TOKEN, authedGitUrl, GitClient } from './helpers/server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -110,7 +107,9 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
       .where('type', 'in', ['push', 'push.failed'])
       .orderBy('id')
       .execute();
-    return rows.map((row) => ({ type: row.type, ...(JSON.parse(row.payload) as Record<string, string>) }));
+    return rows.map(
+      (row): Record<string, string> => ({ ...(JSON.parse(row.payload) as Record<string, string>), type: row.type }),
+    );
   }
 
   const pending = async () => (await database.db.selectFrom('pending_pushes').selectAll().execute()).length;
@@ -247,23 +246,7 @@ describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
         });
       }
     });
-    const repositories = new Repositories(database.dataDir);
-    const projects = new ProjectService(
-      database.db,
-      repositories,
-      events,
-      new AuditLog(systemClock),
-      systemClock,
-      uuidGenerator,
-    );
-    const git = new GitHostingService(database.db, repositories, projects, events, pino({ level: 'silent' }), {
-      dataDir: database.dataDir,
-      hookUrl: () => 'http://127.0.0.1:1/internal/git/pre-receive',
-      onRefsUpdated: async () => {},
-      openPullsOnBranches: async () => [],
-      clock: systemClock,
-      ids: uuidGenerator,
-    });
+    const { git } = hostingServices(database, pino({ level: 'silent' }));
     expect(await git.reconcile()).toEqual({ pushesLanded: 0, updatesFailed: 1 });
     const after = (await pushEvents(projectId)).slice(-3);
     expect(after.map((event) => [event.type, event.ref])).toEqual([

@@ -1,52 +1,18 @@
 // Users, tokens and memberships: authentication of bearer and basic credentials, and the first admin.
-import type { Kysely } from 'kysely';
+import type { AuditWriter } from '../../platform/audit/audit-log.js';
 import { type Actor, isRole, ROLES, type Role } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { ConfigError } from '../../platform/config.js';
-import type { Database } from '../../platform/db/schema.js';
+import type { UnitOfWork } from '../../platform/db/unit-of-work.js';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../../platform/errors.js';
-import type { AuditLog } from './audit.js';
+import { type AuthStore, defaultEmail, type TokenInfo, type User } from './store.js';
 import { generateToken, hashToken } from './tokens.js';
-
-export interface TokenInfo {
-  id: string;
-  label: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 /** last_used_at is refreshed at most this often, so reads do not turn into a write each. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-export interface User {
-  id: string;
-  name: string;
-  /** The address commits credit this user under (the squash author, Co-authored-by trailers). */
-  email: string;
-  role: Role;
-  createdAt: string;
-}
-
-/**
- * The e-mail a user gets when none is given: `<name>@trunkflow.local`. `.local` never routes
- * mail on the internet, so it cannot be mistaken for (or claim) a real person's address.
- */
-export function defaultEmail(name: string): string {
-  return `${name}@trunkflow.local`;
-}
-
-type UserRow = { id: string; name: string; email: string | null; role: string; created_at: string };
-
-function toUser(row: UserRow): User {
-  return {
-    id: row.id,
-    name: row.name,
-    email: row.email ?? defaultEmail(row.name),
-    role: parseRole(row.role),
-    createdAt: row.created_at,
-  };
-}
+export type { TokenInfo, User } from './store.js';
+export { defaultEmail } from './store.js';
 
 /**
  * Git writes the address between "<" and ">" on one line of the commit header, so those and
@@ -80,32 +46,49 @@ export function parseRole(role: string): Role {
   return role;
 }
 
+/** What auth changes write, in one transaction. */
+export interface AuthTransaction {
+  auth: AuthStore;
+  audit: AuditWriter;
+}
+
+export interface AuthDependencies {
+  /** Reads outside a transaction. */
+  store: AuthStore;
+  uow: UnitOfWork<AuthTransaction>;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+function noSuchUser(name: string): NotFoundError {
+  return new NotFoundError(`no user named "${name}": list users with \`trunkflow admin user list\``);
+}
+
 export class AuthService {
   /** Told, in this process, of each token revoked here: open event streams of that token end at once. */
   private readonly revocationListeners = new Set<(tokenId: string) => void>();
+  private readonly store: AuthStore;
+  private readonly clock: Clock;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
-    private readonly audit: AuditLog,
-  ) {}
+  constructor(private readonly deps: AuthDependencies) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+  }
 
   /**
    * On a database with no users, creates `admin` with the given token (or a fresh one).
    * Returns the token when one was created, so the caller can show it once.
    */
   async ensureFirstAdmin(seedToken: string | undefined): Promise<{ created: boolean; token: string | null }> {
-    const existing = await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
-    if (existing) {
+    if (await this.store.hasUsers()) {
       if (seedToken !== undefined) await this.ensureAdminToken(seedToken);
       return { created: false, token: null };
     }
     const token = seedToken ?? generateToken();
-    await this.db.transaction().execute(async (trx) => {
-      const user = await this.insertUser(trx, 'admin', 'admin');
-      await this.insertToken(trx, user.id, token, seedToken === undefined ? FIRST_START_LABEL : SEEDED_LABEL);
-      await this.audit.write(trx, { actor: null, action: 'user.created', target: 'admin', details: { role: 'admin' } });
+    await this.deps.uow.run(async (tx) => {
+      const user = await this.insertUser(tx.auth, 'admin', 'admin');
+      await this.insertToken(tx.auth, user.id, token, seedToken === undefined ? FIRST_START_LABEL : SEEDED_LABEL);
+      await tx.audit.write({ actor: null, action: 'user.created', target: 'admin', details: { role: 'admin' } });
     });
     return { created: true, token };
   }
@@ -117,48 +100,30 @@ export class AuthService {
    * `admin token create` are left alone. A value that was revoked stays revoked: it may have leaked.
    */
   private async ensureAdminToken(token: string): Promise<void> {
-    const hash = hashToken(token);
-    const found = await this.db
-      .selectFrom('tokens')
-      .select(['id', 'revoked_at'])
-      .where('token_hash', '=', hash)
-      .executeTakeFirst();
-    if (found?.revoked_at) {
+    const found = await this.store.tokenByHash(hashToken(token));
+    if (found?.revokedAt) {
       throw new ConfigError(
-        `TRUNKFLOW_ADMIN_TOKEN: this token was revoked (${found.revoked_at}) and is not brought back: set a new value of at least 16 characters`,
+        `TRUNKFLOW_ADMIN_TOKEN: this token was revoked (${found.revokedAt}) and is not brought back: set a new value of at least 16 characters`,
       );
     }
     if (found) return;
-    const admin = await this.db
-      .selectFrom('users')
-      .select('id')
-      .where('role', '=', 'admin')
-      .orderBy('created_at')
-      .executeTakeFirst();
+    const admin = await this.store.firstAdmin();
     if (!admin) return;
-    await this.db.transaction().execute(async (trx) => {
-      const previous = await trx
-        .selectFrom('tokens')
-        .select('id')
-        .where('user_id', '=', admin.id)
-        .where('label', 'in', [SEEDED_LABEL, FIRST_START_LABEL])
-        .where('revoked_at', 'is', null)
-        .execute();
+    await this.deps.uow.run(async (tx) => {
+      const previous = (await tx.auth.tokensOf(admin.id)).filter(
+        (known) => (known.label === SEEDED_LABEL || known.label === FIRST_START_LABEL) && known.revokedAt === null,
+      );
       for (const { id } of previous) {
-        await trx
-          .updateTable('tokens')
-          .set({ revoked_at: this.clock.now().toISOString() })
-          .where('id', '=', id)
-          .execute();
-        await this.audit.write(trx, {
+        await tx.auth.revokeToken(id, this.clock.now().toISOString());
+        await tx.audit.write({
           actor: null,
           action: 'token.revoked',
           target: admin.id,
           details: { tokenId: id, reason: 'TRUNKFLOW_ADMIN_TOKEN changed' },
         });
       }
-      await this.insertToken(trx, admin.id, token, SEEDED_LABEL);
-      await this.audit.write(trx, { actor: null, action: 'token.seeded', target: admin.id, details: {} });
+      await this.insertToken(tx.auth, admin.id, token, SEEDED_LABEL);
+      await tx.audit.write({ actor: null, action: 'token.seeded', target: admin.id, details: {} });
     });
   }
 
@@ -171,12 +136,13 @@ export class AuthService {
     validateUserName(name);
     if (email !== undefined) validateEmail(email);
     const token = generateToken();
-    return this.db.transaction().execute(async (trx) => {
-      const taken = await trx.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst();
-      if (taken) throw new ConflictError(`user "${name}" already exists: pick another name or create a token for it`);
-      const user = await this.insertUser(trx, name, role, email);
-      await this.insertToken(trx, user.id, token, 'created with user');
-      await this.audit.write(trx, {
+    return this.deps.uow.run(async (tx) => {
+      if (await tx.auth.userByName(name)) {
+        throw new ConflictError(`user "${name}" already exists: pick another name or create a token for it`);
+      }
+      const user = await this.insertUser(tx.auth, name, role, email);
+      await this.insertToken(tx.auth, user.id, token, 'created with user');
+      await tx.audit.write({
         actor: actor?.userId ?? null,
         action: 'user.created',
         target: name,
@@ -189,57 +155,39 @@ export class AuthService {
   /** Changes a user's e-mail; later squash commits use it, earlier ones keep what they had. */
   async updateUser(actor: Actor, name: string, changes: { email: string }): Promise<User> {
     validateEmail(changes.email);
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
-      if (!row) throw new NotFoundError(`no user named "${name}": list users with \`trunkflow admin user list\``);
-      await trx.updateTable('users').set({ email: changes.email }).where('id', '=', row.id).execute();
-      await this.audit.write(trx, {
+    return this.deps.uow.run(async (tx) => {
+      const user = await tx.auth.userByName(name);
+      if (!user) throw noSuchUser(name);
+      await tx.auth.setEmail(user.id, changes.email);
+      await tx.audit.write({
         actor: actor.userId,
         action: 'user.updated',
         target: name,
         details: { email: changes.email },
       });
-      return toUser({ ...row, email: changes.email });
+      return { ...user, email: changes.email };
     });
   }
 
   async listUsers(): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('name').execute();
-    return rows.map(toUser);
+    return this.store.listUsers();
   }
 
   async createToken(actor: Actor, userName: string, label: string): Promise<{ token: string; user: User }> {
-    const row = await this.db.selectFrom('users').selectAll().where('name', '=', userName).executeTakeFirst();
-    if (!row) throw new NotFoundError(`no user named "${userName}": list users with \`trunkflow admin user list\``);
+    const user = await this.store.userByName(userName);
+    if (!user) throw noSuchUser(userName);
     const token = generateToken();
-    await this.db.transaction().execute(async (trx) => {
-      await this.insertToken(trx, row.id, token, label);
-      await this.audit.write(trx, {
-        actor: actor.userId,
-        action: 'token.created',
-        target: userName,
-        details: { label },
-      });
+    await this.deps.uow.run(async (tx) => {
+      await this.insertToken(tx.auth, user.id, token, label);
+      await tx.audit.write({ actor: actor.userId, action: 'token.created', target: userName, details: { label } });
     });
-    return { token, user: toUser(row) };
+    return { token, user };
   }
 
   async listTokens(userName: string): Promise<TokenInfo[]> {
-    const user = await this.db.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
-    if (!user) throw new NotFoundError(`no user named "${userName}": list users with \`trunkflow admin user list\``);
-    const rows = await this.db
-      .selectFrom('tokens')
-      .select(['id', 'label', 'created_at', 'last_used_at', 'revoked_at'])
-      .where('user_id', '=', user.id)
-      .orderBy('created_at')
-      .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      label: row.label,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: row.revoked_at,
-    }));
+    const user = await this.store.userByName(userName);
+    if (!user) throw noSuchUser(userName);
+    return this.store.tokensOf(user.id);
   }
 
   /** Calls `listener` with the id of each token revoked through this service; returns the unsubscribe. */
@@ -250,27 +198,22 @@ export class AuthService {
 
   /** Whether a token still authenticates; streams re-check this, for revocations on another replica. */
   async isTokenActive(tokenId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('tokens').select('revoked_at').where('id', '=', tokenId).executeTakeFirst();
-    return row !== undefined && row.revoked_at === null;
+    const token = await this.store.tokenById(tokenId);
+    return token !== null && token.revokedAt === null;
   }
 
   /** Revokes a token at once; revoking twice is a no-op that still answers the token. */
   async revokeToken(actor: Actor, tokenId: string): Promise<TokenInfo> {
-    const info = await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
-      if (!row)
+    const info = await this.deps.uow.run(async (tx) => {
+      const token = await tx.auth.tokenById(tokenId);
+      if (!token)
         throw new NotFoundError(`no token with id "${tokenId}": list them with \`trunkflow admin token list <user>\``);
-      const revokedAt = row.revoked_at ?? this.clock.now().toISOString();
-      if (row.revoked_at === null) {
-        await trx.updateTable('tokens').set({ revoked_at: revokedAt }).where('id', '=', tokenId).execute();
-        await this.audit.write(trx, {
-          actor: actor.userId,
-          action: 'token.revoked',
-          target: row.user_id,
-          details: { tokenId },
-        });
-      }
-      return { id: row.id, label: row.label, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt };
+      const { userId, ...info } = token;
+      if (token.revokedAt !== null) return info;
+      const revokedAt = this.clock.now().toISOString();
+      await tx.auth.revokeToken(tokenId, revokedAt);
+      await tx.audit.write({ actor: actor.userId, action: 'token.revoked', target: userId, details: { tokenId } });
+      return { ...info, revokedAt };
     });
     // After the commit, so a stream that re-checks the token sees it revoked.
     for (const listener of this.revocationListeners) listener(info.id);
@@ -278,12 +221,11 @@ export class AuthService {
   }
 
   async setMembership(actor: Actor, projectId: string, userName: string, role: Role): Promise<void> {
-    const user = await this.db.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+    const user = await this.store.userByName(userName);
     if (!user) throw new NotFoundError(`no user named "${userName}"`);
-    await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('memberships').where('project_id', '=', projectId).where('user_id', '=', user.id).execute();
-      await trx.insertInto('memberships').values({ project_id: projectId, user_id: user.id, role }).execute();
-      await this.audit.write(trx, {
+    await this.deps.uow.run(async (tx) => {
+      await tx.auth.setMembership(projectId, user.id, role);
+      await tx.audit.write({
         actor: actor.userId,
         action: 'membership.set',
         target: `${projectId}/${userName}`,
@@ -294,74 +236,50 @@ export class AuthService {
 
   /** Resolves a token to its user and memberships; unknown or revoked tokens are refused. */
   async authenticate(token: string): Promise<Actor> {
-    const row = await this.db
-      .selectFrom('tokens')
-      .innerJoin('users', 'users.id', 'tokens.user_id')
-      .select([
-        'tokens.id as tokenId',
-        'users.id as userId',
-        'users.name',
-        'users.role',
-        'tokens.revoked_at',
-        'tokens.last_used_at',
-      ])
-      .where('tokens.token_hash', '=', hashToken(token))
-      .executeTakeFirst();
-    if (!row || row.revoked_at !== null) throw new UnauthenticatedError();
+    const credential = await this.store.credential(hashToken(token));
+    if (!credential || credential.revokedAt !== null) throw new UnauthenticatedError();
     const now = this.clock.now();
-    if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) > LAST_USED_GRANULARITY_MS) {
-      await this.db
-        .updateTable('tokens')
-        .set({ last_used_at: now.toISOString() })
-        .where('id', '=', row.tokenId)
-        .execute();
+    const { lastUsedAt } = credential;
+    if (lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) > LAST_USED_GRANULARITY_MS) {
+      await this.store.touchToken(credential.tokenId, now.toISOString());
     }
-    const memberships = await this.db
-      .selectFrom('memberships')
-      .select(['project_id', 'role'])
-      .where('user_id', '=', row.userId)
-      .execute();
     return {
-      userId: row.userId,
-      name: row.name,
-      role: parseRole(row.role),
-      memberships: new Map(memberships.map((m) => [m.project_id, parseRole(m.role)])),
-      tokenId: row.tokenId,
+      userId: credential.user.id,
+      name: credential.user.name,
+      role: credential.user.role,
+      memberships: await this.store.membershipsOf(credential.user.id),
+      tokenId: credential.tokenId,
     };
   }
 
   async userById(id: string): Promise<User | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toUser(row) : null;
+    return this.store.userById(id);
   }
 
-  private async insertUser(trx: Kysely<Database>, name: string, role: Role, email?: string): Promise<User> {
+  /** The users of these ids, by id: how other features show names without reading auth's tables. */
+  async usersByIds(ids: readonly string[]): Promise<Map<string, User>> {
+    return new Map((await this.store.usersByIds(ids)).map((user) => [user.id, user]));
+  }
+
+  private async insertUser(store: AuthStore, name: string, role: Role, email?: string): Promise<User> {
     const user: User = {
-      id: this.ids.next(),
+      id: this.deps.ids.next(),
       name,
       email: email ?? defaultEmail(name),
       role,
       createdAt: this.clock.now().toISOString(),
     };
-    await trx
-      .insertInto('users')
-      .values({ id: user.id, name, email: user.email, role, created_at: user.createdAt })
-      .execute();
+    await store.insertUser(user);
     return user;
   }
 
-  private async insertToken(trx: Kysely<Database>, userId: string, token: string, label: string): Promise<void> {
-    await trx
-      .insertInto('tokens')
-      .values({
-        id: this.ids.next(),
-        user_id: userId,
-        token_hash: hashToken(token),
-        label,
-        created_at: this.clock.now().toISOString(),
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute();
+  private async insertToken(store: AuthStore, userId: string, token: string, label: string): Promise<void> {
+    await store.insertToken({
+      id: this.deps.ids.next(),
+      userId,
+      hash: hashToken(token),
+      label,
+      createdAt: this.clock.now().toISOString(),
+    });
   }
 }

@@ -4,19 +4,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isAncestor, listRefs, ZERO_SHA } from '@trunkflow/git';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Actor, can, roleIn } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
-import type { Database } from '../../platform/db/schema.js';
+import type { UnitOfWork } from '../../platform/db/unit-of-work.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { EventAppender } from '../../platform/events/event-log.js';
+import type { EventWriter } from '../../platform/events/event-log.js';
 import { runHttpBackend } from '../../platform/git/http-backend.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import type { GitEvents } from './events.js';
 import { PreReceiveHook } from './hook-files.js';
 import { decidePush, type OpenPullOnBranch, type RefUpdate, updateLanded } from './push-policy.js';
+import type { GitStore } from './store.js';
+
+/** What recording and settling a push write, in one transaction. */
+export interface GitTransaction {
+  git: GitStore;
+  events: EventWriter<GitEvents>;
+}
 
 const GIT_PATH = /^([a-z0-9][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -39,7 +45,7 @@ export const GIT_FAULTS = [
   'git.before-settle',
 ] as const;
 
-interface PendingPush {
+interface PushSession {
   actor: Actor;
   project: Project;
   repo: string;
@@ -52,6 +58,9 @@ interface PendingPush {
 }
 
 export interface GitHostingOptions {
+  /** Reads outside a transaction. */
+  store: GitStore;
+  uow: UnitOfWork<GitTransaction>;
   /** Where hooks are written (`<dataDir>/hooks`). */
   dataDir: string;
   /** The URL of the push-check endpoint, as the hook on this machine reaches it. */
@@ -83,7 +92,7 @@ export interface AuthorizedGitRequest {
 }
 
 export class GitHostingService {
-  private readonly pending = new Map<string, PendingPush>();
+  private readonly pending = new Map<string, PushSession>();
   readonly hook: PreReceiveHook;
   private readonly hookUrl: () => string;
   private readonly onRefsUpdated: RefsUpdatedListener;
@@ -94,14 +103,17 @@ export class GitHostingService {
   private readonly onFault: (point: string) => void;
   private readonly maxPushBytes: number;
 
+  private readonly store: GitStore;
+  private readonly uow: UnitOfWork<GitTransaction>;
+
   constructor(
-    private readonly db: Kysely<Database>,
     private readonly repositories: Repositories,
     private readonly projects: ProjectService,
-    private readonly events: EventAppender<GitEvents>,
     private readonly logger: Logger,
     options: GitHostingOptions,
   ) {
+    this.store = options.store;
+    this.uow = options.uow;
     this.hook = new PreReceiveHook(resolve(options.dataDir, 'hooks'), logger);
     this.hookUrl = options.hookUrl;
     this.onRefsUpdated = options.onRefsUpdated;
@@ -154,7 +166,7 @@ export class GitHostingService {
     const { project, service, movesRefs, actor } = target;
     const hookToken = randomBytes(24).toString('hex');
     const repo = this.repositories.pathOf(project.name);
-    const push: PendingPush | null = movesRefs
+    const push: PushSession | null = movesRefs
       ? { actor, project, repo, accepted: [], pendingId: null, hookCalled: false }
       : null;
     if (push) this.pending.set(hookToken, push);
@@ -194,7 +206,7 @@ export class GitHostingService {
    * push fails: an error, with the hook's stderr from a fresh self-test), or git stopped before it
    * (a broken or cut-off pack, the client went away).
    */
-  private async hookNeverCalled(push: PendingPush): Promise<void> {
+  private async hookNeverCalled(push: PushSession): Promise<void> {
     const context = { project: push.project.name, pusher: push.actor.name };
     const { problem, stderr } = await this.hook.probe();
     if (problem !== null) {
@@ -259,18 +271,15 @@ export class GitHostingService {
     const pendingId = this.ids.next();
     // The pending row commits with the `push` events: a crash before the push is settled leaves it
     // for reconcile() to settle at the next start.
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('pending_pushes')
-        .values({
-          id: pendingId,
-          project_id: project.id,
-          actor: actor.name,
-          updates: JSON.stringify(updates),
-          created_at: this.clock.now().toISOString(),
-        })
-        .execute();
-      await this.appendUpdates(trx, 'push', project.id, actor.name, updates);
+    await this.uow.run(async (tx) => {
+      await tx.git.insertPending({
+        id: pendingId,
+        projectId: project.id,
+        actor: actor.name,
+        updates,
+        createdAt: this.clock.now().toISOString(),
+      });
+      await this.appendUpdates(tx, 'push', project.id, actor.name, updates);
     });
     push.pendingId = pendingId;
     push.accepted = updates;
@@ -281,26 +290,20 @@ export class GitHostingService {
   /**
    * Run once at start, before serving: settles every push a crash interrupted between its `push`
    * events and its end. An update whose ref holds the pushed commit (or a descendant) landed; any
-   * other gets the `push.failed` event the crashed process never wrote. Assumes, like the merge
-   * reconcile, that no other server process is pushing to these repositories.
+   * other gets the `push.failed` event the crashed process never wrote. Assumes that no other
+   * server process is pushing to these repositories.
    */
   async reconcile(): Promise<GitReconcileReport> {
     const report: GitReconcileReport = { pushesLanded: 0, updatesFailed: 0 };
-    const rows = await this.db.selectFrom('pending_pushes').selectAll().orderBy('created_at').execute();
-    for (const row of rows) {
-      const project = await this.db
-        .selectFrom('projects')
-        .select(['id', 'name', 'trunk'])
-        .where('id', '=', row.project_id)
-        .executeTakeFirst();
-      if (project === undefined) {
-        await this.db.deleteFrom('pending_pushes').where('id', '=', row.id).execute();
+    for (const row of await this.store.listPending()) {
+      const project = await this.projects.byId(row.projectId);
+      if (project === null) {
+        await this.store.endPending(row.id);
         continue;
       }
-      const updates = JSON.parse(row.updates) as RefUpdate[];
       let failed: RefUpdate[];
       try {
-        const sorted = await this.sortUpdates(this.repositories.pathOf(project.name), updates);
+        const sorted = await this.sortUpdates(this.repositories.pathOf(project.name), row.updates);
         failed = sorted.failed;
         await this.settle(row.id, project, row.actor, sorted, REASON_INTERRUPTED);
       } catch (error) {
@@ -340,7 +343,7 @@ export class GitHostingService {
    * concurrent merge is not attributed to this pusher. A listener's failure is logged, and
    * reconciled at start.
    */
-  private async afterPush(push: PendingPush): Promise<void> {
+  private async afterPush(push: PushSession): Promise<void> {
     const { project, repo, accepted, actor, pendingId } = push;
     if (accepted.length === 0 || pendingId === null) return;
     const { landed, failed } = await this.sortUpdates(repo, accepted);
@@ -372,15 +375,14 @@ export class GitHostingService {
     sorted: { landed: RefUpdate[]; failed: RefUpdate[] },
     reason: string,
   ) {
-    return this.db.transaction().execute(async (trx) => {
-      const ended = await trx.deleteFrom('pending_pushes').where('id', '=', pendingId).executeTakeFirst();
-      if (Number(ended.numDeletedRows) === 0) return;
-      await this.appendUpdates(trx, 'push.failed', project.id, actor, sorted.failed, { reason });
+    return this.uow.run(async (tx) => {
+      if (!(await tx.git.endPending(pendingId))) return;
+      await this.appendUpdates(tx, 'push.failed', project.id, actor, sorted.failed, { reason });
       const trunk = sorted.landed.find((update) => update.ref === `refs/heads/${project.trunk}`);
       if (trunk !== undefined) {
         // A direct push carries no pull request: its commits were never merged through one, and a
         // PR whose commits it happens to contain stays open (docs/server.md, Events).
-        await this.events.append(trx, {
+        await tx.events.append({
           type: 'trunk.updated',
           projectId: project.id,
           actor,
@@ -398,7 +400,7 @@ export class GitHostingService {
 
   /** One event per ref update, in the caller's transaction. */
   private async appendUpdates(
-    trx: Kysely<Database>,
+    tx: GitTransaction,
     type: 'push' | 'push.failed',
     projectId: string,
     actor: string,
@@ -408,8 +410,7 @@ export class GitHostingService {
     for (const update of updates) {
       const payload = { ref: update.ref, before: update.oldSha, after: update.newSha, pusher: actor };
       // A push.failed without its reason is refused by the catalog (an empty string included).
-      await this.events.append(
-        trx,
+      await tx.events.append(
         type === 'push'
           ? { type, projectId, actor, payload }
           : { type, projectId, actor, payload: { ...payload, reason: extra.reason ?? '' } },

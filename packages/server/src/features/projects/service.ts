@@ -1,26 +1,24 @@
 // Projects: a name, a trunk and a hosted bare repository, created together or not at all.
 import { checkRefFormat } from '@trunkflow/core';
-import type { Kysely } from 'kysely';
-import { type Actor, canSee, isVisibility, VISIBILITIES, type Visibility } from '../../platform/auth/roles.js';
+import type { AuditWriter } from '../../platform/audit/audit-log.js';
+import {
+  type Actor,
+  canSee,
+  isVisibility,
+  type Role,
+  VISIBILITIES,
+  type Visibility,
+} from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
-import type { Database, ProjectsTable } from '../../platform/db/schema.js';
+import type { UnitOfWork } from '../../platform/db/unit-of-work.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import type { EventAppender } from '../../platform/events/event-log.js';
+import type { EventWriter } from '../../platform/events/event-log.js';
 import { type Repositories, validateProjectName } from '../../platform/git/repositories.js';
-import type { AuditLog } from '../auth/audit.js';
 import type { ProjectEvents } from './events.js';
+import type { Project, ProjectStore } from './store.js';
 
-export interface Project {
-  id: string;
-  name: string;
-  trunk: string;
-  allowDirectTrunkPush: boolean;
-  dismissStaleApprovals: boolean;
-  requiredApprovals: number;
-  visibility: Visibility;
-  createdAt: string;
-}
+export type { Project } from './store.js';
 
 export interface NewProject {
   name: string;
@@ -44,81 +42,73 @@ function parseVisibility(value: string): Visibility {
   return value;
 }
 
-export function toProject(row: ProjectsTable): Project {
-  return {
-    id: row.id,
-    name: row.name,
-    trunk: row.trunk,
-    allowDirectTrunkPush: row.allow_direct_trunk_push === 1,
-    dismissStaleApprovals: row.dismiss_stale_approvals === 1,
-    requiredApprovals: row.required_approvals,
-    visibility: parseVisibility(row.visibility),
-    createdAt: row.created_at,
-  };
-}
-
 function notFound(name: string): NotFoundError {
   return new NotFoundError(`no project named "${name}": list them with \`trunkflow project list\``);
 }
 
+/** What project changes write, in one transaction. */
+export interface ProjectsTransaction {
+  projects: ProjectStore;
+  /** The creator's membership, kept by the auth feature. */
+  memberships: { set(projectId: string, userId: string, role: Role): Promise<void> };
+  audit: AuditWriter;
+  events: EventWriter<ProjectEvents>;
+}
+
+export interface ProjectsDependencies {
+  /** Reads outside a transaction. */
+  store: ProjectStore;
+  uow: UnitOfWork<ProjectsTransaction>;
+  repositories: Repositories;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
 export class ProjectService {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly repositories: Repositories,
-    private readonly events: EventAppender<ProjectEvents>,
-    private readonly audit: AuditLog,
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
-  ) {}
+  private readonly store: ProjectStore;
+
+  constructor(private readonly deps: ProjectsDependencies) {
+    this.store = deps.store;
+  }
 
   async create(actor: Actor, input: NewProject): Promise<Project> {
     validateProjectName(input.name);
     const trunk = input.trunk ?? 'main';
     const refProblem = checkRefFormat(trunk);
     if (refProblem !== null) throw new ValidationError(`trunk "${trunk}" ${refProblem}`);
-    const existing = await this.db
-      .selectFrom('projects')
-      .select('id')
-      .where('name', '=', input.name)
-      .executeTakeFirst();
-    if (existing || (await this.repositories.exists(input.name))) {
+    const { repositories } = this.deps;
+    if ((await this.store.byName(input.name)) || (await repositories.exists(input.name))) {
       throw new ConflictError(`project "${input.name}" already exists: pick another name`);
     }
-    const row: ProjectsTable = {
-      id: this.ids.next(),
+    const project: Project = {
+      id: this.deps.ids.next(),
       name: input.name,
       trunk,
-      allow_direct_trunk_push: input.allowDirectTrunkPush ? 1 : 0,
-      dismiss_stale_approvals: input.dismissStaleApprovals === false ? 0 : 1,
-      required_approvals: input.requiredApprovals ?? 1,
-      next_pr_number: 1,
-      created_at: this.clock.now().toISOString(),
+      allowDirectTrunkPush: input.allowDirectTrunkPush ?? false,
+      dismissStaleApprovals: input.dismissStaleApprovals ?? true,
+      requiredApprovals: input.requiredApprovals ?? 1,
       visibility: parseVisibility(input.visibility ?? DEFAULT_VISIBILITY),
+      createdAt: this.deps.clock.now().toISOString(),
     };
-    await this.repositories.create(input.name, trunk);
+    await repositories.create(input.name, trunk);
     try {
-      await this.db.transaction().execute(async (trx) => {
-        await trx.insertInto('projects').values(row).execute();
+      await this.deps.uow.run(async (tx) => {
+        await tx.projects.insert(project);
         // The creator maintains the project: they can make the first push that creates trunk, and
         // they are a member of it when it is private. An admin needs no membership for either.
         const creatorJoins = actor.role !== 'admin';
-        if (creatorJoins) {
-          await trx
-            .insertInto('memberships')
-            .values({ project_id: row.id, user_id: actor.userId, role: 'maintainer' })
-            .execute();
-        }
-        await this.audit.write(trx, {
+        if (creatorJoins) await tx.memberships.set(project.id, actor.userId, 'maintainer');
+        await tx.audit.write({
           actor: actor.userId,
           action: 'project.created',
           target: input.name,
-          details: { trunk, visibility: row.visibility, ...(creatorJoins ? { maintainer: actor.name } : {}) },
+          details: { trunk, visibility: project.visibility, ...(creatorJoins ? { maintainer: actor.name } : {}) },
         });
-        await this.events.append(trx, {
+        await tx.events.append({
           type: 'project.created',
-          projectId: row.id,
+          projectId: project.id,
           actor: actor.name,
-          payload: { name: input.name, trunk, visibility: parseVisibility(row.visibility) },
+          payload: { name: input.name, trunk, visibility: project.visibility },
         });
       });
     } catch (error) {
@@ -126,23 +116,27 @@ export class ProjectService {
       if (isUniqueViolation(error))
         throw new ConflictError(`project "${input.name}" already exists: pick another name`);
       // The row is the source of truth: without it the repository must not linger.
-      await this.repositories.remove(input.name);
+      await repositories.remove(input.name);
       throw error;
     }
-    return toProject(row);
+    return project;
   }
 
   /** The projects this actor may see: internal ones, and private ones it is a member of. */
   async list(actor: Actor): Promise<Project[]> {
-    const rows = await this.db.selectFrom('projects').selectAll().orderBy('name').execute();
-    return rows.map(toProject).filter((project) => canSee(actor, project));
+    return (await this.store.list()).filter((project) => canSee(actor, project));
   }
 
   /** Any project, for server-side work; requests go through getFor. */
   async get(name: string): Promise<Project> {
-    const row = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
-    if (!row) throw notFound(name);
-    return toProject(row);
+    const project = await this.store.byName(name);
+    if (!project) throw notFound(name);
+    return project;
+  }
+
+  /** Any project by id, or null: for jobs, which carry ids. */
+  async byId(id: string): Promise<Project | null> {
+    return this.store.byId(id);
   }
 
   /**

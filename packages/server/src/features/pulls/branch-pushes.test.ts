@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppEventCatalog, eventCatalog } from '../../event-catalog.js';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { EventLog } from '../../platform/events/event-log.js';
-import { SqlPullStore } from './store-sql.js';
+import { sqlStores } from '../../transaction.js';
+import type { PullStore } from './store.js';
 import { TestClock } from './test-harness.js';
 
 const A = 'a'.repeat(40);
@@ -14,12 +15,12 @@ const ZERO = '0'.repeat(40);
 describe.each(testDatabases())('branch pushes on $name', (kind) => {
   let database: TestDatabase;
   let events: EventLog<AppEventCatalog>;
-  let store: SqlPullStore;
+  let store: PullStore;
 
   beforeAll(async () => {
     database = await kind.open();
     events = new EventLog(database.db, database.dialect, new TestClock(), { catalog: eventCatalog });
-    store = new SqlPullStore(database.db);
+    store = sqlStores(database.db).pulls;
   });
 
   afterAll(async () => {

@@ -17,7 +17,7 @@ const jobs = createJobQueue({
   catalog: serverJobCatalog({ db: handle.db, consumers: new EventConsumers(eventCatalog), checks: () => pulls?.checks }),
   clock: systemClock, logger: quiet, pollMs: 100, leaseMs: ${LEASE_MS},
 });
-pulls = createPullsFeature({ db: handle.db, jobs, events, repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: ['checks.before-record'] } });
+pulls = createPullsFeature({ ...pullsWiring(jobs), repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: ['checks.before-record'] } });
 await jobs.prepare();
 await jobs.start();
 // The runner's timers do not hold a process open: this child's must, until the fault kills it.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
-import type { ChecksRunPayload, PullsQueue } from './check-runs.js';
+import type { ChecksRunPayload } from './check-runs.js';
+import type { PullsJobs } from './context.js';
 import { CHECKED_BODY, Harness, type Workspace } from './test-harness.js';
 
 /**
@@ -9,10 +10,10 @@ import { CHECKED_BODY, Harness, type Workspace } from './test-harness.js';
  */
 class HeldChecks {
   readonly held: ChecksRunPayload[] = [];
-  enqueue = (async (_tx: unknown, name: string, payload: unknown) => {
+  enqueue = (async (name: string, payload: unknown) => {
     if (name === 'checks.run') this.held.push(payload as ChecksRunPayload);
     return { id: `held-${this.held.length}` };
-  }) as PullsQueue['enqueue'];
+  }) as PullsJobs['enqueue'];
 }
 
 describe.each(testDatabases())('checks as jobs on $name', (kind) => {

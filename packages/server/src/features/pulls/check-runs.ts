@@ -1,10 +1,9 @@
 // Check runs as jobs: a PR change enqueues `checks.run` for its sha in the same transaction; the job runs the rules.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { EnqueueOptions, JobTransaction } from '../../platform/jobs/catalog.js';
 import type { Project } from '../projects/service.js';
 import { AUTHOR_WINDOW_MS, readHeadFiles, runChecks } from './checks.js';
-import type { PullsContext } from './context.js';
+import type { PullsContext, PullsTransaction } from './context.js';
 import type { CheckRun, PullRequest } from './model.js';
 import { summarise } from './reads.js';
 
@@ -23,32 +22,6 @@ export const checksRunPayload = z.strictObject({
 });
 export type ChecksRunPayload = z.output<typeof checksRunPayload>;
 
-/** The part of the job queue the checks need; the server's JobQueue is one. */
-export interface ChecksQueue {
-  enqueue(
-    tx: JobTransaction,
-    name: 'checks.run',
-    payload: ChecksRunPayload,
-    options?: EnqueueOptions,
-  ): Promise<{ id: string }>;
-}
-
-/** The jobs the pulls feature enqueues: its checks and its merges' settlements. */
-export interface PullsQueue extends ChecksQueue {
-  enqueue(
-    tx: JobTransaction,
-    name: 'checks.run',
-    payload: ChecksRunPayload,
-    options?: EnqueueOptions,
-  ): Promise<{ id: string }>;
-  enqueue(
-    tx: JobTransaction,
-    name: 'merges.settle',
-    payload: { pullRequestId: string; commitSha: string },
-    options?: EnqueueOptions,
-  ): Promise<{ id: string }>;
-}
-
 /** Test-only crash point (ServerConfig.faults): kill -9 after the rules ran, before their run is stored. */
 export const CHECK_FAULTS = ['checks.before-record'] as const;
 
@@ -58,7 +31,6 @@ export type ChecksRunOutcome = 'recorded' | 'kept' | 'discarded' | 'skipped';
 export class CheckRunService {
   constructor(
     private readonly ctx: PullsContext,
-    private readonly jobs: ChecksQueue,
     private readonly faults: { faults: readonly string[]; onFault?: (point: string) => void | Promise<void> } = {
       faults: [],
     },
@@ -70,12 +42,11 @@ export class CheckRunService {
    * checks run one at a time (its singleton key), so a re-run after an edit never races the first.
    */
   async request(
-    tx: JobTransaction,
+    tx: Pick<PullsTransaction, 'jobs'>,
     pull: Pick<PullRequest, 'id' | 'projectId' | 'number'>,
     sha: string,
   ): Promise<void> {
-    await this.jobs.enqueue(
-      tx,
+    await tx.jobs.enqueue(
       'checks.run',
       { projectId: pull.projectId, number: pull.number, sha },
       { singletonKey: `checks:${pull.id}` },
@@ -88,7 +59,7 @@ export class CheckRunService {
    * ignores it. A PR no longer open gets no new run. No lock is held while the rules run.
    */
   async run(payload: ChecksRunPayload): Promise<ChecksRunOutcome> {
-    const project = await this.ctx.store.project(payload.projectId);
+    const project = await this.ctx.projects.byId(payload.projectId);
     const pull = project ? await this.ctx.store.byNumber(project.id, payload.number) : null;
     if (!project || !pull || pull.state !== 'open') return 'skipped';
     if (await this.ctx.store.checkRun(pull.id, payload.sha)) return 'kept';
@@ -146,13 +117,13 @@ export class CheckRunService {
       this.ctx.logger.fatal({ point: 'checks.before-record' }, 'fault point reached: crashing on purpose');
       await (this.faults.onFault ?? (() => process.kill(process.pid, 'SIGKILL')))('checks.before-record');
     }
-    const inserted = await this.ctx.store.transaction(async (store, trx) => {
+    const inserted = await this.ctx.uow.run(async (tx) => {
       // An edit while the rules ran: these findings judged the old text, so they are not kept.
-      const now = await store.byId(pull.id);
+      const now = await tx.pulls.byId(pull.id);
       if (now === null || textKey(now) !== textKey(pull)) return false;
-      const fresh = await store.insertCheckRun({ id: this.ctx.ids.next(), pullRequestId: pull.id, ...run });
+      const fresh = await tx.pulls.insertCheckRun({ id: this.ctx.ids.next(), pullRequestId: pull.id, ...run });
       if (fresh) {
-        await this.ctx.events.append(trx, {
+        await tx.events.append({
           type: 'check.completed',
           projectId: project.id,
           actor: null,

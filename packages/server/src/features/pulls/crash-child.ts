@@ -12,8 +12,9 @@ const dist = (path: string) => JSON.stringify(pathToFileURL(join(serverRoot, 'di
 
 /**
  * The child script's opening: the compiled services over the database and data directory named in
- * CRASH_INPUT, with `handle`, `events`, `auth`, `repositories`, `projects`, `quiet` and the
- * factories (`createJobQueue`, `serverJobCatalog`, `createPullsFeature`, …) in scope. Each test
+ * CRASH_INPUT, with `handle`, `events`, `auth`, `repositories`, `projects`, `quiet`, `pullsWiring(jobs)`
+ * (the pulls feature's store and unit of work, enqueueing into `jobs`) and the factories
+ * (`createJobQueue`, `serverJobCatalog`, `createPullsFeature`, …) in scope. Each test
  * appends the queue, the feature and the work that hits its fault point.
  */
 export const CHILD_PRELUDE = `
@@ -22,7 +23,7 @@ const { EventLog } = await import(${dist('platform/events/event-log.js')});
 const { EventConsumers } = await import(${dist('platform/events/consumers.js')});
 const { eventCatalog } = await import(${dist('event-catalog.js')});
 const { Repositories } = await import(${dist('platform/git/repositories.js')});
-const { AuditLog } = await import(${dist('features/auth/audit.js')});
+const { AuditLog } = await import(${dist('platform/audit/audit-log.js')});
 const { AuthService } = await import(${dist('features/auth/service.js')});
 const { ProjectService } = await import(${dist('features/projects/service.js')});
 const { createPullsFeature } = await import(${dist('features/pulls/feature.js')});
@@ -30,13 +31,19 @@ const { RuleRunner } = await import(${dist('features/pulls/rule-runner.js')});
 const { createJobQueue } = await import(${dist('platform/jobs/queue.js')});
 const { serverJobCatalog } = await import(${dist('job-catalog.js')});
 const { systemClock, uuidGenerator } = await import(${dist('platform/clock.js')});
+const { appUnitOfWork, sqlStores } = await import(${dist('transaction.js')});
+const { jobWriter } = await import(${dist('platform/jobs/catalog.js')});
 const input = JSON.parse(process.env.CRASH_INPUT);
 const handle = openDatabase({ dataDir: input.dataDir, databaseUrl: input.databaseUrl });
 const events = new EventLog(handle.db, handle.dialect, systemClock, { catalog: eventCatalog });
-const audit = new AuditLog(systemClock);
-const auth = new AuthService(handle.db, systemClock, uuidGenerator, audit);
+const stores = sqlStores(handle.db);
+// Jobs go, in the writing transaction, to the queue the test hands pullsWiring.
+let queue;
+const uow = appUnitOfWork(handle.db, { events, audit: new AuditLog(systemClock), jobs: (executor) => jobWriter(queue, executor) });
+const pullsWiring = (jobs) => { queue = jobs; return { store: stores.pulls, uow }; };
+const auth = new AuthService({ store: stores.auth, uow, clock: systemClock, ids: uuidGenerator });
 const repositories = new Repositories(input.dataDir);
-const projects = new ProjectService(handle.db, repositories, events, audit, systemClock, uuidGenerator);
+const projects = new ProjectService({ store: stores.projects, uow, repositories, clock: systemClock, ids: uuidGenerator });
 const quiet = { info() {}, warn() {}, error() {}, fatal() {}, debug() {}, child() { return quiet; } };
 `;
 

@@ -103,11 +103,11 @@ export class PullLifecycle {
       );
     let number: number;
     try {
-      number = await this.ctx.store.transaction(async (store, trx) => {
-        const existing = await store.openByHead(project.id, head);
+      number = await this.ctx.uow.run(async (tx) => {
+        const existing = await tx.pulls.openByHead(project.id, head);
         if (existing) throw duplicate(existing.number);
-        const taken = await store.takeNumber(project.id);
-        await store.insert({
+        const taken = await tx.projects.takeNumber(project.id);
+        await tx.pulls.insert({
           id,
           projectId: project.id,
           number: taken,
@@ -121,13 +121,13 @@ export class PullLifecycle {
           taskKey,
           createdAt,
         });
-        await this.ctx.events.append(trx, {
+        await tx.events.append({
           type: 'pull_request.opened',
           projectId: project.id,
           actor: actor.name,
           payload: { number: taken, title, head, headSha, author: actor.name, draft: input.draft ?? false, taskKey },
         });
-        await this.services.checks.request(trx, { id, projectId: project.id, number: taken }, headSha);
+        await this.services.checks.request(tx, { id, projectId: project.id, number: taken }, headSha);
         return taken;
       });
     } catch (error) {
@@ -162,18 +162,18 @@ export class PullLifecycle {
     reason: 'closed' | 'branch-deleted',
   ): Promise<boolean> {
     const now = this.ctx.clock.now().toISOString();
-    return this.ctx.store.transaction(async (store, trx) => {
+    return this.ctx.uow.run(async (tx) => {
       // The row lock first: a merge intent on PostgreSQL takes the same lock, so the two cannot interleave.
-      if (!(await store.lockOpen(pull.id, now))) {
+      if (!(await tx.pulls.lockOpen(pull.id, now))) {
         if (reason === 'branch-deleted') return false;
         throw new ConflictError(`pull request #${pull.number} was closed or merged meanwhile`);
       }
-      if (await store.mergeAttempt(pull.id)) {
+      if (await tx.pulls.mergeAttempt(pull.id)) {
         if (reason === 'branch-deleted') return false;
         throw new ConflictError(`pull request #${pull.number} is being merged right now: it cannot be closed`);
       }
-      await store.markClosed(pull.id, now);
-      await this.ctx.events.append(trx, {
+      await tx.pulls.markClosed(pull.id, now);
+      await tx.events.append({
         type: 'pull_request.closed',
         projectId: project.id,
         actor,
@@ -209,20 +209,20 @@ export class PullLifecycle {
         `branch ${pull.head} already has another open pull request${other === null ? '' : ` (#${other})`}: close it first or keep using it`,
       );
     try {
-      await this.ctx.store.transaction(async (store, trx) => {
-        const other = await store.openByHead(project.id, pull.head);
+      await this.ctx.uow.run(async (tx) => {
+        const other = await tx.pulls.openByHead(project.id, pull.head);
         if (other) throw taken(other.number);
-        if (!(await store.markReopened(pull.id, sha, now))) {
+        if (!(await tx.pulls.markReopened(pull.id, sha, now))) {
           throw new ConflictError(`pull request #${number} changed meanwhile: look at it again`);
         }
-        await this.ctx.events.append(trx, {
+        await tx.events.append({
           type: 'pull_request.reopened',
           projectId: project.id,
           actor: actor.name,
           payload: { number, headSha: sha },
         });
         if (sha !== pull.headSha)
-          await this.services.reviews.dismissStale(store, trx, project, pull.id, number, sha, actor.name);
+          await this.services.reviews.dismissStale(tx, project, pull.id, number, sha, actor.name);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw taken(null);
@@ -238,9 +238,9 @@ export class PullLifecycle {
     const problem = notOpenProblem(pull.state, pull.number);
     if (problem !== null) throw new ConflictError(problem);
     if (!pull.draft) return pull;
-    await this.ctx.store.transaction(async (store, trx) => {
-      await store.setDraft(pull.id, false, this.ctx.clock.now().toISOString());
-      await this.ctx.events.append(trx, {
+    await this.ctx.uow.run(async (tx) => {
+      await tx.pulls.setDraft(pull.id, false, this.ctx.clock.now().toISOString());
+      await tx.events.append({
         type: 'pull_request.ready_for_review',
         projectId: project.id,
         actor: actor.name,
@@ -272,21 +272,21 @@ export class PullLifecycle {
     checkText('body', body);
     if (title === pull.title && body === pull.body) return pull;
     const now = this.ctx.clock.now().toISOString();
-    await this.ctx.store.transaction(async (store, trx) => {
-      if (await store.mergeAttempt(pull.id)) {
+    await this.ctx.uow.run(async (tx) => {
+      if (await tx.pulls.mergeAttempt(pull.id)) {
         throw new ConflictError(`pull request #${number} is being merged right now: its title and body cannot change`);
       }
-      if (!(await store.setText(pull.id, { title, body }, now))) {
+      if (!(await tx.pulls.setText(pull.id, { title, body }, now))) {
         throw new ConflictError(
           `pull request #${number} was merged meanwhile: its title and body can no longer change`,
         );
       }
-      const stored = await store.byId(pull.id);
+      const stored = await tx.pulls.byId(pull.id);
       const current = stored?.headSha ?? pull.headSha;
-      await store.deleteCheckRun(pull.id, current);
+      await tx.pulls.deleteCheckRun(pull.id, current);
       // The rules read the title and body: the head is judged again, as a job.
-      if (stored?.state === 'open') await this.services.checks.request(trx, pull, current);
-      await this.ctx.events.append(trx, {
+      if (stored?.state === 'open') await this.services.checks.request(tx, pull, current);
+      await tx.events.append({
         type: 'pull_request.edited',
         projectId: project.id,
         actor: actor.name,

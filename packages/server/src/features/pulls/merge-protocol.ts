@@ -15,10 +15,8 @@ import { z } from 'zod';
 import type { Actor } from '../../platform/auth/roles.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import { ConflictError, MergeConflictError, type TrunkflowError } from '../../platform/errors.js';
-import type { JobTransaction } from '../../platform/jobs/catalog.js';
 import type { Project } from '../projects/service.js';
-import type { PullsQueue } from './check-runs.js';
-import type { PullsContext } from './context.js';
+import type { PullsContext, PullsTransaction } from './context.js';
 import type { GateVerdict } from './gate.js';
 import { coAuthorsOf, squashMessage } from './merge-message.js';
 import { mergeStateOf, settlementOf } from './merge-state.js';
@@ -46,8 +44,13 @@ export const mergeSettlePayload = z.strictObject({
 });
 export type MergeSettlePayload = z.output<typeof mergeSettlePayload>;
 
-/** How long after its intent a merge's settle job runs: far beyond a healthy merge (seconds). */
-export const MERGE_SETTLE_DELAY_MS = 60_000;
+/**
+ * How long after its intent a merge's settle job runs. The intent is recorded once the squash
+ * commit exists, so a healthy merge is a ref update and one transaction away from done
+ * (milliseconds); a merge still running in this process holds the project's lock, which the job
+ * waits for. After a crash, this is how long the PR stays "being merged" before it is settled.
+ */
+export const MERGE_SETTLE_DELAY_MS = 10_000;
 
 export interface MergeFaults {
   faults: readonly string[];
@@ -80,7 +83,6 @@ export class MergeProtocol {
     private readonly ctx: PullsContext,
     private readonly services: { reads: PullReads; gate: MergeGateService; pushes: PushSync },
     private readonly faults: MergeFaults,
-    private readonly jobs: PullsQueue,
     private readonly settleDelayMs = MERGE_SETTLE_DELAY_MS,
   ) {
     this.onFault =
@@ -88,11 +90,6 @@ export class MergeProtocol {
       (() => {
         process.kill(process.pid, 'SIGKILL');
       });
-  }
-
-  /** Runs `work` while no merge of the project runs in this process (reconcile settles intents so). */
-  exclusive<T>(projectId: string, work: () => Promise<T>): Promise<T> {
-    return this.merges.run(projectId, work);
   }
 
   async merge(project: Project, actor: Actor, number: number): Promise<MergeResult> {
@@ -175,12 +172,12 @@ export class MergeProtocol {
     const busy = () =>
       new ConflictError(`pull request #${pull.number} is being merged right now: wait for that merge to finish`);
     try {
-      await this.ctx.store.transaction(async (store, trx) => {
-        if (!(await store.lockOpen(pull.id, now))) {
+      await this.ctx.uow.run(async (tx) => {
+        if (!(await tx.pulls.lockOpen(pull.id, now))) {
           throw new ConflictError(`pull request #${pull.number} was closed or merged meanwhile`);
         }
-        if (await store.mergeAttempt(pull.id)) throw busy();
-        await store.insertMergeAttempt({
+        if (await tx.pulls.mergeAttempt(pull.id)) throw busy();
+        await tx.pulls.insertMergeAttempt({
           pullRequestId: pull.id,
           commitSha: commit,
           trunkBefore: trunkSha,
@@ -189,7 +186,7 @@ export class MergeProtocol {
         });
         // The intent's settlement, durable with it: after a crash this job finishes or undoes the
         // merge. It waits long enough for a healthy merge to get there first (then it finds nothing).
-        await this.enqueueSettle(trx, pull.id, commit, now);
+        await this.enqueueSettle(tx, pull.id, commit, now);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw busy();
@@ -234,9 +231,8 @@ export class MergeProtocol {
     }
   }
 
-  private async enqueueSettle(trx: JobTransaction, pullRequestId: string, commitSha: string, intentAt: string) {
-    await this.jobs.enqueue(
-      trx,
+  private async enqueueSettle(tx: PullsTransaction, pullRequestId: string, commitSha: string, intentAt: string) {
+    await tx.jobs.enqueue(
       'merges.settle',
       { pullRequestId, commitSha },
       { runAt: new Date(Date.parse(intentAt) + this.settleDelayMs) },
@@ -250,12 +246,12 @@ export class MergeProtocol {
    */
   async settleJob(payload: MergeSettlePayload): Promise<'finished' | 'abandoned' | 'none'> {
     const pull = await this.ctx.store.byId(payload.pullRequestId);
-    const project = pull ? await this.ctx.store.project(pull.projectId) : null;
+    const project = pull ? await this.ctx.projects.byId(pull.projectId) : null;
     if (!pull || !project) {
       await this.ctx.store.deleteMergeAttempt(payload.pullRequestId);
       return 'none';
     }
-    return this.exclusive(project.id, async () => {
+    return this.merges.run(project.id, async () => {
       const attempt = await this.ctx.store.mergeAttempt(pull.id);
       const fresh = await this.ctx.store.byId(pull.id);
       if (!attempt || attempt.commitSha !== payload.commitSha || !fresh) return 'none';
@@ -265,7 +261,7 @@ export class MergeProtocol {
 
   /**
    * After an unexpected error mid-merge, settles the intent now rather than block the PR until a
-   * restart. 'failed' leaves the intent for reconcile() at the next start.
+   * restart. 'failed' leaves the intent to its merges.settle job.
    */
   private async settleAfterFailure(
     project: Project,
@@ -278,7 +274,7 @@ export class MergeProtocol {
     } catch (error) {
       this.ctx.logger.error(
         { err: error, project: project.name, number: pull.number },
-        'could not settle a failed merge; reconciled at start',
+        'could not settle a failed merge; its merges.settle job will',
       );
       return 'failed';
     }
@@ -290,17 +286,17 @@ export class MergeProtocol {
     const repo = this.ctx.repositories.pathOf(project.name);
     // The trunk the squash commit was built on: its one parent, on every path that gets here.
     const before = await parentOf(repo, commit);
-    await this.ctx.store.transaction(async (store, trx) => {
-      const merged = await store.markMerged(pull.id, commit, now.toISOString());
-      await store.deleteMergeAttempt(pull.id);
+    await this.ctx.uow.run(async (tx) => {
+      const merged = await tx.pulls.markMerged(pull.id, commit, now.toISOString());
+      await tx.pulls.deleteMergeAttempt(pull.id);
       if (merged) {
-        await this.ctx.events.append(trx, {
+        await tx.events.append({
           type: 'pull_request.merged',
           projectId: project.id,
           actor,
           payload: { number: pull.number, sha: commit, title: pull.title },
         });
-        await this.ctx.events.append(trx, {
+        await tx.events.append({
           type: 'trunk.updated',
           projectId: project.id,
           actor,

@@ -6,13 +6,13 @@ import { CrashChild } from './crash-child.js';
 import { mergeSettleJob } from './merge-settle-job.js';
 import { CHECKED_BODY, Harness, type Workspace } from './test-harness.js';
 
-// kill -9 inside a merge at each fault point, then no reconcile(): the merges.settle job the intent
+// kill -9 inside a merge at each fault point, then a restart: the merges.settle job the intent
 // enqueued (due at once here) finishes or undoes the merge when a job runner starts again.
 
 const CHILD = `
 // A queue that is never started: the merge may enqueue checks, which the restarted server runs.
 const jobs = createJobQueue({ db: handle.db, dialect: handle.dialect, databaseUrl: input.databaseUrl, catalog: serverJobCatalog({ db: handle.db, consumers: new EventConsumers(eventCatalog) }), clock: systemClock, logger: quiet });
-const pulls = createPullsFeature({ db: handle.db, jobs, events, repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: [input.fault] }, mergeSettleDelayMs: 0 });
+const pulls = createPullsFeature({ ...pullsWiring(jobs), repositories, projects, auth, clock: systemClock, ids: uuidGenerator, logger: quiet, rules: new RuleRunner(), config: { faults: [input.fault] }, mergeSettleDelayMs: 0 });
 const project = await projects.get(input.project);
 const actor = await auth.authenticate(input.token);
 await pulls.merges.merge(project, actor, input.number);
@@ -78,6 +78,13 @@ describe.each(testDatabases())('merges.settle after kill -9 on $name', (kind) =>
       expect({ fault, signal: result.signal, stderr: result.stderr }).toEqual({ fault, signal: 'SIGKILL', stderr: '' });
     }
     expect(await attempts()).toBe(2);
+    // Until its settle job runs, the PR can neither be merged again nor closed.
+    await expect(h.pulls.merge(undone.ws.project, h.actor('bob'), undone.number)).rejects.toThrow(
+      'being merged right now',
+    );
+    await expect(h.pulls.close(undone.ws.project, h.actor('alice'), undone.number)).rejects.toThrow(
+      'being merged right now',
+    );
     const moved = await finished.ws.serverSha('refs/heads/main');
     expect(moved).not.toBe(trunkBefore.finished);
 
@@ -103,6 +110,11 @@ describe.each(testDatabases())('merges.settle after kill -9 on $name', (kind) =>
     expect(await h.pulls.get(finished.ws.project, finished.number)).toMatchObject({ state: 'merged', mergeSha: moved });
     expect(await finished.ws.serverSha('refs/heads/feature/TF-1-settle')).toBeNull();
     expect((await h.eventTypes(finished.ws.project.id)).slice(-2)).toEqual(['pull_request.merged', 'trunk.updated']);
+    // One squash commit on trunk, and one trunk.updated naming it: the crash wrote nothing twice.
+    expect((await finished.ws.bareGit(['rev-list', '--count', `${trunkBefore.finished}..${moved}`])).trim()).toBe('1');
+    expect((await h.eventsOf(finished.ws.project.id, 'trunk.updated')).map((event) => event.payload)).toEqual([
+      { trunk: 'main', before: trunkBefore.finished, after: moved, pullRequests: [finished.number], source: 'merge' },
+    ]);
 
     expect((await h.pulls.get(undone.ws.project, undone.number)).state).toBe('open');
     expect(await undone.ws.serverSha('refs/heads/main')).toBe(trunkBefore.undone);

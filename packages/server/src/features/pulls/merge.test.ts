@@ -92,12 +92,12 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       body: CHECKED_BODY,
     });
     await h.pulls.review(ws.project, h.actor('bob'), 1, { verdict: 'approve' });
-    const before = await trunkOf(ws);
+    const before = (await trunkOf(ws)) ?? '';
     h.clock.advance(60_000);
 
     const result = await h.pulls.merge(ws.project, h.actor('bob'), pull.number);
     expect(result).toMatchObject({ merged: true, number: 1 });
-    const after = await trunkOf(ws);
+    const after = (await trunkOf(ws)) ?? '';
     expect(after).toBe(result.sha);
     expect((await ws.bareGit(['rev-list', '--count', `${before}..${after}`])).trim()).toBe('1');
     expect((await ws.bareGit(['rev-parse', `${after}^`])).trim()).toBe(before);
@@ -165,7 +165,7 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       // A merge now is refused rather than squashed twice.
       await expect(h.pulls.merge(ws.project, h.actor('alice'), number)).rejects.toThrow('being merged right now');
 
-      await h.pullService().reconcile();
+      await h.pullService().settleMerges(h.heldSettles.splice(0));
       expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: trunk });
       expect(await h.eventsOf(ws.project.id, 'pull_request.merged')).toHaveLength(1);
       expect((await h.eventsOf(ws.project.id, 'trunk.updated')).map((event) => event.payload)).toEqual([
@@ -361,7 +361,7 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
         },
       });
 
-    it('finishes a merge that crashed after trunk moved: reconcile marks it merged and deletes the branch', async () => {
+    it('finishes a merge that crashed after trunk moved: its settle job marks it merged and deletes the branch', async () => {
       const ws = await project();
       const number = await readyPull(ws, 'feature/TF-12-crash', { 'c.txt': 'c\n' });
       const before = await trunkOf(ws);
@@ -374,7 +374,8 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       expect(await attempts()).toBe(1);
 
       const restarted = h.pullService();
-      const report = await restarted.reconcile();
+      const settles = h.heldSettles.splice(0);
+      const report = await restarted.settleMerges(settles);
       expect(report).toMatchObject({ mergesFinished: 1, mergesAbandoned: 0 });
       expect(await h.pulls.get(ws.project, number)).toMatchObject({ state: 'merged', mergeSha: moved });
       expect(await trunkOf(ws)).toBe(moved);
@@ -383,8 +384,8 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       const merged = await h.eventsOf(ws.project.id, 'pull_request.merged');
       expect(merged).toHaveLength(1);
       expect(merged[0]).toMatchObject({ actor: 'bob', payload: { number, sha: moved } });
-      // Running it again is harmless.
-      expect(await restarted.reconcile()).toMatchObject({ mergesFinished: 0, mergesAbandoned: 0 });
+      // Running the job again is harmless.
+      expect(await restarted.settleMerges(settles)).toMatchObject({ mergesFinished: 0, mergesAbandoned: 0 });
     });
 
     it('drops a merge that crashed before trunk moved: the PR stays open and merges later', async () => {
@@ -400,7 +401,7 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       await expect(h.pulls.merge(ws.project, h.actor('bob'), number)).rejects.toThrow('is being merged right now');
       await expect(h.pulls.close(ws.project, h.actor('alice'), number)).rejects.toThrow('is being merged right now');
 
-      const report = await h.pullService().reconcile();
+      const report = await h.pullService().settleMerges(h.heldSettles.splice(0));
       expect(report).toMatchObject({ mergesFinished: 0, mergesAbandoned: 1 });
       expect((await h.pulls.get(ws.project, number)).state).toBe('open');
       expect(await trunkOf(ws)).toBe(before);
@@ -409,7 +410,7 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
       expect(await trunkOf(ws)).toBe(sha);
     });
 
-    it('reconciles hand-made crash states: intent plus ref update → merged; intent alone → open', async () => {
+    it('settles hand-made crash states: intent plus ref update → merged; intent alone → open', async () => {
       const ws = await project();
       const landed = await readyPull(ws, 'feature/TF-14-landed', { 'l.txt': 'l\n' });
       const pending = await readyPull(ws, 'feature/TF-14-pending', { 'p.txt': 'p\n' });
@@ -436,13 +437,14 @@ describe.each(testDatabases())('squash merge on $name', (kind) => {
             actor: 'mia',
           })
           .execute();
-        return sha;
+        return { pullRequestId: pull.id, commitSha: sha };
       };
-      const landedSha = await squash(landed);
-      await squash(pending);
+      const landedIntent = await squash(landed);
+      const landedSha = landedIntent.commitSha;
+      const pendingIntent = await squash(pending);
       await ws.bareGit(['update-ref', 'refs/heads/main', landedSha, trunk]);
 
-      const report = await h.pullService().reconcile();
+      const report = await h.pullService().settleMerges([landedIntent, pendingIntent]);
       expect(report).toMatchObject({ mergesFinished: 1, mergesAbandoned: 1 });
       expect(await h.pulls.get(ws.project, landed)).toMatchObject({ state: 'merged', mergeSha: landedSha });
       expect((await h.pulls.get(ws.project, pending)).state).toBe('open');

@@ -31,7 +31,7 @@ export class PushSync {
   /**
    * Called by git hosting after a push was accepted. The refs' new values are read back from the
    * repository rather than trusted from the arguments, so late or repeated calls are harmless.
-   * Failures are logged, not thrown: the push already happened and reconcile() catches up.
+   * Failures are logged, not thrown: the push already happened and the catch-up at the next start applies it.
    */
   async handleRefUpdates(projectName: string, updates: readonly RefUpdate[], pusherId: string): Promise<void> {
     const project = await this.ctx.projects.get(projectName);
@@ -72,20 +72,20 @@ export class PushSync {
       }
       if (current !== fresh.headSha) {
         const now = this.ctx.clock.now().toISOString();
-        await this.ctx.store.transaction(async (store, trx) => {
-          if (!(await store.setHead(fresh.id, fresh.headSha, current, now))) return;
-          await this.ctx.events.append(trx, {
+        await this.ctx.uow.run(async (tx) => {
+          if (!(await tx.pulls.setHead(fresh.id, fresh.headSha, current, now))) return;
+          await tx.events.append({
             type: 'pull_request.synchronized',
             projectId: project.id,
             actor,
             payload: { number: fresh.number, before: fresh.headSha, headSha: current },
           });
-          await this.services.reviews.dismissStale(store, trx, project, fresh.id, fresh.number, current, actor);
-          await this.services.checks.request(trx, fresh, current);
+          await this.services.reviews.dismissStale(tx, project, fresh.id, fresh.number, current, actor);
+          await this.services.checks.request(tx, fresh, current);
         });
       } else if (!(await this.ctx.store.checkRun(fresh.id, fresh.headSha))) {
         // No run for an unmoved head (a PR from before checks were jobs, or a job that gave up): ask again.
-        await this.ctx.store.transaction((_store, trx) => this.services.checks.request(trx, fresh, fresh.headSha));
+        await this.ctx.uow.run((tx) => this.services.checks.request(tx, fresh, fresh.headSha));
       }
       return this.ctx.store.byId(pull.id);
     });

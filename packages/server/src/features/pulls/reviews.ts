@@ -1,13 +1,10 @@
 // Reviews: submitting one on the head a reviewer saw, and dismissing approvals a new head made stale.
-import type { Kysely } from 'kysely';
 import type { Actor } from '../../platform/auth/roles.js';
-import type { Database } from '../../platform/db/schema.js';
 import { ConflictError, ForbiddenError } from '../../platform/errors.js';
 import type { Project } from '../projects/service.js';
-import type { PullsContext } from './context.js';
+import type { PullsContext, PullsTransaction } from './context.js';
 import { notOpenProblem, type Review, type ReviewVerdict } from './model.js';
 import type { PullReads } from './reads.js';
-import type { PullStore } from './store.js';
 
 export interface NewReviewInput {
   verdict: ReviewVerdict;
@@ -30,13 +27,13 @@ export class ReviewService {
     const now = this.ctx.clock.now().toISOString();
     const id = this.ctx.ids.next();
     const body = input.body ?? '';
-    const sha = await this.ctx.store.transaction(async (store, trx) => {
-      if (!(await store.lockOpen(pull.id, now))) {
+    const sha = await this.ctx.uow.run(async (tx) => {
+      if (!(await tx.pulls.lockOpen(pull.id, now))) {
         throw new ConflictError(`pull request #${number} was closed or merged meanwhile`);
       }
       // The head as of this transaction: the review is about what the reviewer could see now.
-      const current = (await store.byId(pull.id))?.headSha ?? pull.headSha;
-      await store.insertReview({
+      const current = (await tx.pulls.byId(pull.id))?.headSha ?? pull.headSha;
+      await tx.pulls.insertReview({
         id,
         pullRequestId: pull.id,
         reviewerId: actor.userId,
@@ -45,7 +42,7 @@ export class ReviewService {
         sha: current,
         createdAt: now,
       });
-      await this.ctx.events.append(trx, {
+      await tx.events.append({
         type: 'review.submitted',
         projectId: project.id,
         actor: actor.name,
@@ -66,8 +63,7 @@ export class ReviewService {
   }
 
   async dismissStale(
-    store: PullStore,
-    trx: Kysely<Database>,
+    tx: PullsTransaction,
     project: Project,
     pullId: string,
     number: number,
@@ -75,8 +71,8 @@ export class ReviewService {
     actor: string | null,
   ): Promise<void> {
     if (!project.dismissStaleApprovals) return;
-    for (const review of await store.dismissApprovals(pullId, headSha)) {
-      await this.ctx.events.append(trx, {
+    for (const review of await tx.pulls.dismissApprovals(pullId, headSha)) {
+      await tx.events.append({
         type: 'review.dismissed',
         projectId: project.id,
         actor,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestDatabase, testDatabases } from '../../platform/db/test-databases.js';
 import { type App, buildHttpApp } from '../../platform/http/app.js';
-import type { ChecksRunPayload, PullsQueue } from './check-runs.js';
+import type { ChecksRunPayload } from './check-runs.js';
+import type { PullsJobs } from './context.js';
 import { registerPullRoutes } from './routes.js';
 import { CHECKED_BODY, Harness, type UserName, type Workspace } from './test-harness.js';
 
@@ -13,11 +14,11 @@ describe.each(testDatabases())('pull request routes on $name', (kind) => {
   const held: ChecksRunPayload[] = [];
   // Merge settlements are dropped: this test's merges finish, so theirs would find nothing.
   const heldJobs = {
-    enqueue: async (_tx: unknown, name: string, payload: unknown) => {
+    enqueue: async (name: string, payload: unknown) => {
       if (name === 'checks.run') held.push(payload as ChecksRunPayload);
       return { id: `held-${held.length}` };
     },
-  } as PullsQueue;
+  } as PullsJobs;
   /** Runs the checks jobs the routes enqueued, as the job runner would. */
   async function runHeldChecks(): Promise<void> {
     for (const payload of held.splice(0)) await h.pulls.feature.checks.run(payload);

@@ -353,7 +353,7 @@ describe.each(testDatabases())('pull requests on $name', (kind) => {
       expect(await h.eventTypes(ws.project.id)).toEqual(before);
     });
 
-    it('reconcile() applies a push the service never heard about', async () => {
+    it('the start-up catch-up applies a push the service never heard about', async () => {
       const ws = await project();
       await ws.branch('feature/TF-13-missed', { 'a.txt': 'a\n' });
       await h.pulls.open(ws.project, h.actor('alice'), { head: 'feature/TF-13-missed', title: 'fix: a' });
@@ -362,7 +362,7 @@ describe.each(testDatabases())('pull requests on $name', (kind) => {
       const newer = await ws.commit({ 'a.txt': 'c\n' }, 'more');
       await ws.git(['push', '--quiet', 'origin', 'feature/TF-13-missed']);
       const restarted = h.pullService();
-      const report = await restarted.reconcile();
+      const report = await restarted.catchUp();
       expect(report.synchronized).toBeGreaterThanOrEqual(1);
       const detail = await h.pulls.detail(ws.project, 1);
       expect(detail.headSha).toBe(newer);

@@ -1,7 +1,6 @@
 // The pull request store over Kysely, the same SQL on SQLite and PostgreSQL.
 import type { Finding } from '@trunkflow/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { isRole, type Role, roleIn } from '../../platform/auth/roles.js';
 import type {
   CheckRunsTable,
   Database,
@@ -9,8 +8,6 @@ import type {
   PullRequestsTable,
   ReviewsTable,
 } from '../../platform/db/schema.js';
-import { defaultEmail } from '../auth/service.js';
-import { type Project, toProject } from '../projects/service.js';
 import {
   type CheckRun,
   type PullRequest,
@@ -25,13 +22,14 @@ import type {
   NewCheckRun,
   NewPullRequest,
   NewReview,
+  PeopleDirectory,
   PullStore,
   RankedReview,
 } from './store.js';
 
-type PullRow = Selectable<PullRequestsTable> & { author_name: string; author_email: string | null };
+type Person = { name: string; email: string };
 
-function toPull(row: PullRow): PullRequest {
+function toPull(row: Selectable<PullRequestsTable>, author: Person): PullRequest {
   return {
     id: row.id,
     projectId: row.project_id,
@@ -44,8 +42,8 @@ function toPull(row: PullRow): PullRequest {
     headSha: row.head_sha,
     base: row.base_branch,
     authorId: row.author_id,
-    author: row.author_name,
-    authorEmail: row.author_email ?? defaultEmail(row.author_name),
+    author: author.name,
+    authorEmail: author.email,
     taskKey: row.task_key,
     mergeSha: row.merge_sha,
     createdAt: row.created_at,
@@ -55,11 +53,11 @@ function toPull(row: PullRow): PullRequest {
   };
 }
 
-function toReview(row: Selectable<ReviewsTable> & { reviewer_name: string }): Review {
+function toReview(row: Selectable<ReviewsTable>, reviewer: Person): Review {
   return {
     id: row.id,
     reviewerId: row.reviewer_id,
-    reviewer: row.reviewer_name,
+    reviewer: reviewer.name,
     verdict: parseVerdict(row.verdict),
     body: row.body,
     sha: row.sha,
@@ -88,39 +86,31 @@ function toAttempt(row: Selectable<MergeAttemptsTable>): MergeAttempt {
   };
 }
 
-function asRole(value: string): Role {
-  if (!isRole(value)) throw new Error(`unknown role "${value}" in the database`);
-  return value;
-}
-
 export class SqlPullStore implements PullStore {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  transaction<T>(work: (store: PullStore, executor: Kysely<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new SqlPullStore(trx), trx));
-  }
+  /** `people` answers names and roles: they are the auth feature's, so this store never reads its tables. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly people: PeopleDirectory,
+  ) {}
 
   private pulls() {
-    return this.db
-      .selectFrom('pull_requests')
-      .innerJoin('users', 'users.id', 'pull_requests.author_id')
-      .selectAll('pull_requests')
-      .select(['users.name as author_name', 'users.email as author_email']);
+    return this.db.selectFrom('pull_requests').selectAll();
   }
 
-  async project(id: string): Promise<Project | null> {
-    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toProject(row) : null;
+  /** Each user of `ids`; a missing one is a broken foreign key, never something a request causes. */
+  private async persons(ids: readonly string[]): Promise<Map<string, Person>> {
+    const found = new Map((await this.people.usersByIds(ids)).map((user) => [user.id, user]));
+    for (const id of ids) if (!found.has(id)) throw new Error(`pull request data names user ${id}, who does not exist`);
+    return found;
   }
 
-  async takeNumber(projectId: string): Promise<number> {
-    const row = await this.db
-      .updateTable('projects')
-      .set((eb) => ({ next_pr_number: eb('next_pr_number', '+', 1) }))
-      .where('id', '=', projectId)
-      .returning('next_pr_number')
-      .executeTakeFirstOrThrow();
-    return Number(row.next_pr_number) - 1;
+  private async withAuthors(rows: Selectable<PullRequestsTable>[]): Promise<PullRequest[]> {
+    const authors = await this.persons(rows.map((row) => row.author_id));
+    return rows.map((row) => toPull(row, authors.get(row.author_id) as Person));
+  }
+
+  private async one(row: Selectable<PullRequestsTable> | undefined): Promise<PullRequest | null> {
+    return row ? ((await this.withAuthors([row]))[0] ?? null) : null;
   }
 
   async insert(pull: NewPullRequest): Promise<void> {
@@ -153,12 +143,11 @@ export class SqlPullStore implements PullStore {
       .where('pull_requests.project_id', '=', projectId)
       .where('pull_requests.number', '=', number)
       .executeTakeFirst();
-    return row ? toPull(row) : null;
+    return this.one(row);
   }
 
   async byId(id: string): Promise<PullRequest | null> {
-    const row = await this.pulls().where('pull_requests.id', '=', id).executeTakeFirst();
-    return row ? toPull(row) : null;
+    return this.one(await this.pulls().where('pull_requests.id', '=', id).executeTakeFirst());
   }
 
   async openByHead(projectId: string, head: string): Promise<PullRequest | null> {
@@ -167,14 +156,13 @@ export class SqlPullStore implements PullStore {
       .where('pull_requests.head_branch', '=', head)
       .where('pull_requests.state', '=', 'open')
       .executeTakeFirst();
-    return row ? toPull(row) : null;
+    return this.one(row);
   }
 
   async list(projectId: string, state: PullStateFilter): Promise<PullRequest[]> {
     let query = this.pulls().where('pull_requests.project_id', '=', projectId);
     if (state !== 'all') query = query.where('pull_requests.state', '=', state);
-    const rows = await query.orderBy('pull_requests.number', 'desc').execute();
-    return rows.map(toPull);
+    return this.withAuthors(await query.orderBy('pull_requests.number', 'desc').execute());
   }
 
   async listOpen(): Promise<PullRequest[]> {
@@ -183,7 +171,7 @@ export class SqlPullStore implements PullStore {
       .orderBy('pull_requests.project_id')
       .orderBy('pull_requests.number')
       .execute();
-    return rows.map(toPull);
+    return this.withAuthors(rows);
   }
 
   async lockOpen(id: string, now: string): Promise<boolean> {
@@ -282,39 +270,30 @@ export class SqlPullStore implements PullStore {
   async reviews(pullRequestId: string, projectId: string): Promise<RankedReview[]> {
     const rows = await this.db
       .selectFrom('reviews')
-      .innerJoin('users', 'users.id', 'reviews.reviewer_id')
-      .leftJoin('memberships', (join) =>
-        join.onRef('memberships.user_id', '=', 'reviews.reviewer_id').on('memberships.project_id', '=', projectId),
-      )
-      .selectAll('reviews')
-      .select(['users.name as reviewer_name', 'users.role as user_role', 'memberships.role as project_role'])
-      .where('reviews.pull_request_id', '=', pullRequestId)
+      .selectAll()
+      .where('pull_request_id', '=', pullRequestId)
       // Insertion order: created_at ties (same instant) fall back to the id's order, which is only a tiebreak.
-      .orderBy('reviews.created_at')
-      .orderBy('reviews.id')
+      .orderBy('created_at')
+      .orderBy('id')
       .execute();
+    const ids = rows.map((row) => row.reviewer_id);
+    const [reviewers, roles] = await Promise.all([this.persons(ids), this.people.rolesIn(projectId, ids)]);
     return rows.map((row) => {
-      const memberships = new Map<string, Role>();
-      if (row.project_role !== null) memberships.set(projectId, asRole(row.project_role));
-      const reviewerRole = roleIn(
-        { userId: row.reviewer_id, name: row.reviewer_name, role: asRole(row.user_role), memberships },
-        projectId,
-      );
-      return { ...toReview(row), reviewerRole };
+      const reviewerRole = roles.get(row.reviewer_id);
+      if (reviewerRole === undefined) throw new Error(`reviewer ${row.reviewer_id} has no role`);
+      return { ...toReview(row, reviewers.get(row.reviewer_id) as Person), reviewerRole };
     });
   }
 
   async dismissApprovals(pullRequestId: string, exceptSha: string): Promise<Review[]> {
     const rows = await this.db
       .selectFrom('reviews')
-      .innerJoin('users', 'users.id', 'reviews.reviewer_id')
-      .selectAll('reviews')
-      .select('users.name as reviewer_name')
-      .where('reviews.pull_request_id', '=', pullRequestId)
-      .where('reviews.verdict', '=', 'approve')
-      .where('reviews.dismissed', '=', 0)
-      .where('reviews.sha', '!=', exceptSha)
-      .orderBy('reviews.created_at')
+      .selectAll()
+      .where('pull_request_id', '=', pullRequestId)
+      .where('verdict', '=', 'approve')
+      .where('dismissed', '=', 0)
+      .where('sha', '!=', exceptSha)
+      .orderBy('created_at')
       .execute();
     if (rows.length === 0) return [];
     await this.db
@@ -326,7 +305,8 @@ export class SqlPullStore implements PullStore {
         rows.map((row) => row.id),
       )
       .execute();
-    return rows.map((row) => ({ ...toReview(row), dismissed: true }));
+    const reviewers = await this.persons(rows.map((row) => row.reviewer_id));
+    return rows.map((row) => ({ ...toReview(row, reviewers.get(row.reviewer_id) as Person), dismissed: true }));
   }
 
   async checkRun(pullRequestId: string, sha: string): Promise<CheckRun | null> {
@@ -444,35 +424,24 @@ export class SqlPullStore implements PullStore {
     await this.db.deleteFrom('merge_attempts').where('pull_request_id', '=', pullRequestId).execute();
   }
 
-  openOnBranches(projectId: string, branches: readonly string[]) {
-    return openPullsOnBranches(this.db, projectId, branches);
+  async openOnBranches(
+    projectId: string,
+    branches: readonly string[],
+  ): Promise<{ branch: string; number: number; authorId: string; author: string }[]> {
+    if (branches.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('pull_requests')
+      .select(['head_branch', 'number', 'author_id'])
+      .where('project_id', '=', projectId)
+      .where('state', '=', 'open')
+      .where('head_branch', 'in', [...branches])
+      .execute();
+    const authors = await this.persons(rows.map((row) => row.author_id));
+    return rows.map((row) => ({
+      branch: row.head_branch,
+      number: Number(row.number),
+      authorId: row.author_id,
+      author: (authors.get(row.author_id) as Person).name,
+    }));
   }
-
-  async listMergeAttempts(): Promise<MergeAttempt[]> {
-    const rows = await this.db.selectFrom('merge_attempts').selectAll().orderBy('created_at').execute();
-    return rows.map(toAttempt);
-  }
-}
-
-/** Open PRs whose head is one of `branches`, for the push policy (a branch with an open PR is protected). */
-export async function openPullsOnBranches(
-  db: Kysely<Database>,
-  projectId: string,
-  branches: readonly string[],
-): Promise<{ branch: string; number: number; authorId: string; author: string }[]> {
-  if (branches.length === 0) return [];
-  const rows = await db
-    .selectFrom('pull_requests')
-    .innerJoin('users', 'users.id', 'pull_requests.author_id')
-    .select(['pull_requests.head_branch', 'pull_requests.number', 'pull_requests.author_id', 'users.name'])
-    .where('pull_requests.project_id', '=', projectId)
-    .where('pull_requests.state', '=', 'open')
-    .where('pull_requests.head_branch', 'in', [...branches])
-    .execute();
-  return rows.map((row) => ({
-    branch: row.head_branch,
-    number: Number(row.number),
-    authorId: row.author_id,
-    author: row.name,
-  }));
 }

@@ -1,9 +1,6 @@
 // The pull request write store: PRs, reviews, check runs and merge intents, with no business rules.
 import type { Finding } from '@trunkflow/core';
-import type { Kysely } from 'kysely';
 import type { Role } from '../../platform/auth/roles.js';
-import type { Database } from '../../platform/db/schema.js';
-import type { Project } from '../projects/service.js';
 import type { CheckRun, PullRequest, PullStateFilter, Review, ReviewVerdict } from './model.js';
 
 export interface NewPullRequest {
@@ -64,22 +61,20 @@ export interface BranchPush {
   createdAt: string;
 }
 
-export interface PullStore {
-  /**
-   * Runs `work` in one transaction. The executor is the same transaction, for writers outside
-   * this store (the event log) whose rows must commit with the change they describe.
-   */
-  transaction<T>(work: (store: PullStore, executor: Kysely<Database>) => Promise<T>): Promise<T>;
+/** Names, addresses and roles of users: the auth feature's, asked for rather than read from its tables. */
+export interface PeopleDirectory {
+  usersByIds(ids: readonly string[]): Promise<{ id: string; name: string; email: string }[]>;
+  /** Each user's effective role in the project (roleIn). */
+  rolesIn(projectId: string, userIds: readonly string[]): Promise<Map<string, Role>>;
+}
 
-  project(id: string): Promise<Project | null>;
-  /** Takes the project's next PR number (projects.next_pr_number, incremented). */
-  takeNumber(projectId: string): Promise<number>;
+export interface PullStore {
   insert(pull: NewPullRequest): Promise<void>;
   byNumber(projectId: string, number: number): Promise<PullRequest | null>;
   byId(id: string): Promise<PullRequest | null>;
   openByHead(projectId: string, head: string): Promise<PullRequest | null>;
   list(projectId: string, state: PullStateFilter): Promise<PullRequest[]>;
-  /** Every open PR of every project, for reconciliation at start. */
+  /** Every open PR of every project, for the push catch-up at start. */
   listOpen(): Promise<PullRequest[]>;
   /** Open PRs whose head is one of `branches`, with their author's name. */
   openOnBranches(
@@ -132,5 +127,4 @@ export interface PullStore {
   insertMergeAttempt(attempt: MergeAttempt): Promise<void>;
   mergeAttempt(pullRequestId: string): Promise<MergeAttempt | null>;
   deleteMergeAttempt(pullRequestId: string): Promise<void>;
-  listMergeAttempts(): Promise<MergeAttempt[]>;
 }

@@ -3,20 +3,23 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runGit } from '@trunkflow/git';
+import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { type AppEventCatalog, eventCatalog } from '../../event-catalog.js';
+import { AuditLog } from '../../platform/audit/audit-log.js';
 import type { Actor, Role } from '../../platform/auth/roles.js';
 import type { Clock, IdGenerator } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/schema.js';
 import type { TestDatabase } from '../../platform/db/test-databases.js';
 import { EventLog } from '../../platform/events/event-log.js';
 import { Repositories } from '../../platform/git/repositories.js';
-import type { JobQueue } from '../../platform/jobs/catalog.js';
+import { type JobQueue, jobWriter } from '../../platform/jobs/catalog.js';
 import { createJobQueue } from '../../platform/jobs/queue.js';
-import { AuditLog } from '../auth/audit.js';
+import { appUnitOfWork, sqlStores } from '../../transaction.js';
 import { AuthService } from '../auth/service.js';
 import { type NewProject, type Project, ProjectService } from '../projects/service.js';
-import type { PullsQueue } from './check-runs.js';
 import { checksRunJob } from './checks-job.js';
+import type { PullsJobs } from './context.js';
 import { createPullsFeature, type PullsFeature } from './feature.js';
 import type { MergeSettlePayload } from './merge-protocol.js';
 import { mergeSettleJob } from './merge-settle-job.js';
@@ -60,13 +63,16 @@ export interface PullServiceOptions {
   onFault?: (point: string) => void | Promise<void>;
   /** Another event log over the same database, e.g. one that fails on purpose. */
   events?: EventLog<AppEventCatalog>;
-  /** Where this feature enqueues jobs (default: checks to the harness's running queue, settlements held). */
-  jobs?: PullsQueue;
+  /**
+   * Where this feature's jobs go instead, outside the transaction (a test that holds them). Default:
+   * checks to the harness's running queue, in the transaction; settlements held (heldSettles).
+   */
+  jobs?: PullsJobs;
 }
 
 /** Every pull request service's methods on one object, so the tests read the same across the split. */
 export function testPulls(feature: PullsFeature, settle: () => Promise<void>) {
-  const { reads, lifecycle, reviews, gate, merges, pushes, reconciler } = feature;
+  const { reads, lifecycle, reviews, gate, merges, pushes, catchUp } = feature;
   /** A change that enqueues checks, then waits for them: most tests are about what follows the checks. */
   const settled =
     <A extends unknown[], R>(change: (...args: A) => Promise<R>) =>
@@ -91,7 +97,18 @@ export function testPulls(feature: PullsFeature, settle: () => Promise<void>) {
     merge: merges.merge.bind(merges),
     handleRefUpdates: settled(pushes.handleRefUpdates.bind(pushes)),
     openPullsOnBranches: pushes.openPullsOnBranches.bind(pushes),
-    reconcile: settled(reconciler.reconcile.bind(reconciler)),
+    catchUp: settled(catchUp.run.bind(catchUp)),
+    /** Runs `merges.settle` jobs' work here, as a restarted server's runner would, and counts the outcomes. */
+    async settleMerges(payloads: readonly MergeSettlePayload[]) {
+      const report = { mergesFinished: 0, mergesAbandoned: 0 };
+      for (const payload of payloads) {
+        const outcome = await merges.settleJob(payload);
+        if (outcome === 'finished') report.mergesFinished++;
+        if (outcome === 'abandoned') report.mergesAbandoned++;
+      }
+      await settle();
+      return report;
+    },
     /** The same calls without waiting for the checks they enqueue. */
     unsettled: { open: lifecycle.open.bind(lifecycle), handleRefUpdates: pushes.handleRefUpdates.bind(pushes) },
   };
@@ -117,12 +134,21 @@ export class Harness {
   readonly tokens = new Map<UserName, string>();
   private counter = 0;
 
+  private readonly audit = new AuditLog(this.clock);
+
   constructor(readonly database: TestDatabase) {
-    const audit = new AuditLog(this.clock);
     this.events = new EventLog(database.db, database.dialect, this.clock, { catalog: eventCatalog });
-    this.auth = new AuthService(database.db, this.clock, sequentialIds, audit);
+    const stores = sqlStores(database.db);
+    const uow = this.unitOfWork(this.events, (executor) => this.queue(executor));
+    this.auth = new AuthService({ store: stores.auth, uow, clock: this.clock, ids: sequentialIds });
     this.repositories = new Repositories(database.dataDir);
-    this.projects = new ProjectService(database.db, this.repositories, this.events, audit, this.clock, sequentialIds);
+    this.projects = new ProjectService({
+      store: stores.projects,
+      uow,
+      repositories: this.repositories,
+      clock: this.clock,
+      ids: sequentialIds,
+    });
     this.jobs = createJobQueue({
       db: database.db,
       dialect: database.dialect,
@@ -143,8 +169,8 @@ export class Harness {
   pullService(options: PullServiceOptions = {}): TestPulls {
     return testPulls(
       createPullsFeature({
-        db: this.database.db,
-        events: options.events ?? this.events,
+        store: sqlStores(this.database.db).pulls,
+        uow: this.unitOfWork(options.events ?? this.events, (executor) => options.jobs ?? this.queue(executor)),
         repositories: this.repositories,
         projects: this.projects,
         auth: this.auth,
@@ -152,7 +178,6 @@ export class Harness {
         ids: sequentialIds,
         logger: this.logger,
         rules: this.rules,
-        jobs: options.jobs ?? this.queue,
         config: { faults: options.faults ?? [] },
         ...(options.onFault ? { onFault: options.onFault } : {}),
       }),
@@ -174,19 +199,26 @@ export class Harness {
   }
 
   /**
-   * `merges.settle` jobs, held rather than run: the merge tests settle interrupted merges through
-   * reconcile() at the moment they choose; test/merge-settle.test.ts runs the real job.
+   * `merges.settle` jobs, held rather than run: the merge tests settle interrupted merges (through
+   * settleMerges) at the moment they choose; merge-settle.test.ts runs the real job.
    */
   readonly heldSettles: MergeSettlePayload[] = [];
 
-  /** Checks go to the running queue; merge settlements are held (see heldSettles). */
-  private readonly queue: PullsQueue = {
-    enqueue: (async (tx: Parameters<PullsQueue['enqueue']>[0], name: string, payload: unknown, options?: object) => {
-      if (name === 'checks.run') return this.jobs.enqueue(tx, 'checks.run', payload as never, options);
-      this.heldSettles.push(payload as MergeSettlePayload);
-      return { id: `held-settle-${this.heldSettles.length}` };
-    }) as PullsQueue['enqueue'],
-  };
+  /** Checks go to the running queue, in the transaction; merge settlements are held (see heldSettles). */
+  private queue(executor: Kysely<Database>): PullsJobs {
+    const checks = jobWriter(this.jobs, executor);
+    return {
+      enqueue: (async (name: string, payload: unknown, options?: object) => {
+        if (name === 'checks.run') return checks.enqueue('checks.run', payload as never, options);
+        this.heldSettles.push(payload as MergeSettlePayload);
+        return { id: `held-settle-${this.heldSettles.length}` };
+      }) as PullsJobs['enqueue'],
+    };
+  }
+
+  private unitOfWork(events: EventLog<AppEventCatalog>, jobs: (executor: Kysely<Database>) => PullsJobs) {
+    return appUnitOfWork(this.database.db, { events, audit: this.audit, jobs });
+  }
 
   /** Stops the job runner and the rules worker; the database can be dropped after. */
   async close(): Promise<void> {

@@ -11,9 +11,12 @@ export type { DomainEvent, NewEvent } from './catalog.js';
 /** The PostgreSQL channel event appends notify on. */
 export const EVENTS_CHANNEL = 'trunkflow_events';
 
-/** What a feature needs of the log: appends of the event types it declares (a subset of the catalog). */
-export interface EventAppender<C extends EventCatalog> {
-  append(executor: Kysely<Database>, event: NewEvent<C>): Promise<DomainEvent>;
+/**
+ * The log inside one transaction (a unit of work's `tx.events`): an appended event commits with the
+ * change it describes. A feature asks for the event types it declares, a subset of the catalog.
+ */
+export interface EventWriter<C extends EventCatalog> {
+  append(event: NewEvent<C>): Promise<DomainEvent>;
 }
 
 /** What readers need of the log (the hub, the event routes), whatever its catalog. */
@@ -28,7 +31,7 @@ export interface EventLogOptions<C extends EventCatalog> {
   delivery?: ConsumerDelivery;
 }
 
-export class EventLog<C extends EventCatalog = EventCatalog> implements EventAppender<C> {
+export class EventLog<C extends EventCatalog = EventCatalog> {
   private readonly catalog: C;
   private readonly onAppend: () => void;
   private readonly delivery: ConsumerDelivery | null;
@@ -82,6 +85,11 @@ export class EventLog<C extends EventCatalog = EventCatalog> implements EventApp
     return stored;
   }
 
+  /** The writer bound to `executor`, a unit of work's transaction. */
+  writer(executor: Kysely<Database>): EventLogWriter<C> {
+    return new EventLogWriter(this, executor);
+  }
+
   /** Appends on its own, in a transaction of its own. */
   async record(event: NewEvent<C>): Promise<DomainEvent> {
     return this.db.transaction().execute((trx) => this.append(trx, event));
@@ -131,5 +139,20 @@ export class EventLog<C extends EventCatalog = EventCatalog> implements EventApp
       .select((eb) => eb.fn.max('id').as('max'))
       .executeTakeFirst();
     return Number(row?.max ?? 0);
+  }
+}
+
+/**
+ * The log bound to one transaction. A class, so that TypeScript compares writers of different
+ * catalogs by their members (a writer of the whole catalog serves a feature that declares part of it).
+ */
+export class EventLogWriter<C extends EventCatalog> implements EventWriter<C> {
+  constructor(
+    private readonly log: EventLog<C>,
+    private readonly executor: Kysely<Database>,
+  ) {}
+
+  append(event: NewEvent<C>): Promise<DomainEvent> {
+    return this.log.append(this.executor, event);
   }
 }

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 
 /**
  * The transaction a job is enqueued in: the caller's, so the job commits or rolls back with the state
- * change that causes it. The one seam a unit of work replaces later.
+ * change that causes it. Features never see it: they enqueue through a unit of work's `tx.jobs`.
  */
 export type JobTransaction = Kysely<Database>;
 
@@ -106,6 +106,16 @@ export interface JobQueue<C extends JobCatalog = JobCatalog> {
   cancel(id: string): Promise<JobInfo>;
   /** A queued job waiting for its time (or its retry's backoff) runs now, keeping its attempts. */
   runNow(id: string): Promise<JobInfo>;
+}
+
+/** The queue inside one transaction (a unit of work's `tx.jobs`): a job exists once that transaction commits. */
+export interface JobWriter<C extends JobCatalog = JobCatalog> {
+  enqueue<N extends JobName<C>>(name: N, payload: JobPayload<C, N>, options?: EnqueueOptions): Promise<{ id: string }>;
+}
+
+/** The writer of `queue` bound to `tx`. */
+export function jobWriter<C extends JobCatalog>(queue: JobQueue<C>, tx: JobTransaction): JobWriter<C> {
+  return { enqueue: (name, payload, options) => queue.enqueue(tx, name, payload, options) };
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
