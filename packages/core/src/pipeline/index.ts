@@ -16,6 +16,13 @@ export {
   type NamedCheck,
   type WindowAnalysis,
 } from './analysis.js';
+export type {
+  RunEvent,
+  RunEventType,
+  RunLogRecord,
+  RunTransitionError,
+  RunTransitionErrorCode,
+} from './events.js';
 export {
   createRunFor,
   ENVIRONMENT_KINDS,
@@ -64,12 +71,4 @@ export {
   stepKindInfo,
   stepLabel,
 } from './step.js';
-export {
-  type RunEvent,
-  type RunEventType,
-  type RunLogRecord,
-  type RunTransitionError,
-  type RunTransitionErrorCode,
-  type RunTransitionResult,
-  transition,
-} from './transition.js';
+export { type RunTransitionResult, transition } from './transition.js';

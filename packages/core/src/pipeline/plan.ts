@@ -1,9 +1,9 @@
 // The pure planner: a pipeline definition and a run's state in, the events that move the run on (or its verdict) out.
 import { assertNever } from '../shared/assert-never.js';
 import type { AnalysisStatus } from './analysis.js';
+import type { RunEvent } from './events.js';
 import { createRun, type RunState, type TerminalRunStatus } from './run.js';
 import { isStepActive, type StepKind, type StepState, stepLabel } from './step.js';
-import type { RunEvent } from './transition.js';
 
 export const ENVIRONMENT_KINDS = ['preview', 'staging', 'production'] as const;
 

@@ -1,5 +1,6 @@
 // The one way a run or its steps change: an event in, the new state and the log records out, or a typed refusal.
 import { assertNever } from '../shared/assert-never.js';
+import type { RunEvent, RunEventType, RunLogRecord, RunTransitionError, RunTransitionErrorCode } from './events.js';
 import { canRunMove, RUN_TRANSITIONS, type RunState, type RunStatus } from './run.js';
 import {
   canStepMove,
@@ -8,59 +9,11 @@ import {
   isStepTerminal,
   recoveryDecision,
   STEP_TRANSITIONS,
-  type StepKind,
   type StepState,
   type StepStatus,
   stepKindInfo,
   stepLabel,
 } from './step.js';
-
-/** `step` is the step's index in the run (from 0). Reasons are shown to people: say why. */
-export type RunEvent =
-  | { type: 'run.start' }
-  | { type: 'run.succeed' }
-  | { type: 'run.fail'; reason: string }
-  | { type: 'run.cancel'; reason: string }
-  /** After a restart: retry the interrupted retry-safe step, or fail the run with the reason. */
-  | { type: 'run.recover' }
-  | { type: 'step.start'; step: number }
-  | { type: 'step.succeed'; step: number; reason?: string }
-  | { type: 'step.fail'; step: number; reason: string }
-  /** A monitor whose window ended inconclusive waits for a person to promote or abort. */
-  | { type: 'step.hold'; step: number; reason: string }
-  | { type: 'step.skip'; step: number; reason: string };
-
-export type RunEventType = RunEvent['type'];
-
-/** One line of the run's append-only log; the server adds the time and a sequence number. */
-export type RunLogRecord =
-  | { subject: 'run'; runId: string; event: RunEventType; from: RunStatus; to: RunStatus; reason: string | null }
-  | {
-      subject: 'step';
-      runId: string;
-      event: RunEventType;
-      step: number;
-      kind: StepKind;
-      from: StepStatus;
-      to: StepStatus;
-      attempts: number;
-      reason: string | null;
-    };
-
-export type RunTransitionErrorCode =
-  | 'illegal-transition'
-  | 'reason-required'
-  | 'unknown-step'
-  | 'run-not-running'
-  | 'step-out-of-order'
-  | 'steps-unfinished'
-  | 'cannot-wait'
-  | 'deploy-already-started';
-
-export interface RunTransitionError {
-  code: RunTransitionErrorCode;
-  message: string;
-}
 
 export type RunTransitionResult<R extends RunState> =
   | { ok: true; state: R; records: RunLogRecord[] }
@@ -90,6 +43,8 @@ class Refusal extends Error {
 }
 
 function apply<R extends RunState>(run: R, event: RunEvent): Applied<R> {
+  // A step event on a run that is not under way is wrong whatever the step: say that first.
+  if (event.type.startsWith('step.')) requireRunning(run);
   switch (event.type) {
     case 'run.start':
       return moveRun(run, event.type, 'running', null);
@@ -251,6 +206,13 @@ function moveStep<R extends RunState>(
     state: { ...run, steps: run.steps.map((each) => (each.index === step.index ? moved : each)) },
     records: [stepRecord(run.id, event, step, to, attempts, reason)],
   };
+}
+
+function requireRunning(run: RunState): void {
+  if (run.status === 'running') return;
+  const hint =
+    run.status === 'queued' ? 'start the run before its steps' : "a finished run's steps never change: start a new run";
+  throw new Refusal('run-not-running', `run ${run.id} is ${run.status}: ${hint}`);
 }
 
 function stepRecord(
