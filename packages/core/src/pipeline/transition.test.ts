@@ -307,8 +307,8 @@ describe('cascades', () => {
 
   it('keeps fields the caller added to the run', () => {
     const state = { ...run('queued', []), environment: 'production' };
-    const ok = expectOk(transition(state, { type: 'run.start' }));
-    expect(ok.state.environment).toBe('production');
+    const result = transition(state, { type: 'run.start' });
+    expect(result.ok && result.state.environment).toBe('production');
   });
 });
 
