@@ -1,4 +1,5 @@
-// @trunkflow/core: the pure domain (workflow, PR policy, releases), shared by server, CLI and web.
+// @trunkflow/core: the pure domain (workflow, PR policy, releases, delivery pipeline), shared by server, CLI and web.
+export * from './pipeline/index.js';
 export * from './policy/index.js';
 export * from './release/index.js';
 export * from './shared/assert-never.js';
