@@ -17,17 +17,25 @@ interface Child {
   waitFor(prefix: string): Promise<Record<string, unknown>>;
 }
 
-const run = (cwd: string, env: Record<string, string>): Child => {
+const APP_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const run = (
+  cwd: string,
+  env: Record<string, string>,
+  command: readonly string[] = [process.execPath, MAIN],
+): Child => {
   // Only what the test sets reaches the app, so a TRUNKFLOW_ENV around `npm test` cannot change it.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(PORT|HOST|TRUNKFLOW_|DEMO_)/.test(key)),
   );
-  const child = spawn(process.execPath, [MAIN], { cwd, env: { ...inherited, ...env }, stdio: 'pipe' });
+  const [file = process.execPath, ...args] = command;
+  // A process group of its own, so cleanup can reach a node that a shell left behind.
+  const child = spawn(file, args, { cwd, env: { ...inherited, ...env }, stdio: 'pipe', detached: true });
   const lines: Record<string, unknown>[] = [];
   const waiters: { prefix: string; resolve: (line: Record<string, unknown>) => void }[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (text) => {
-      const line = JSON.parse(text) as Record<string, unknown>;
+      const line = text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { msg: text, raw: true };
       lines.push(line);
       for (const waiter of waiters.filter((w) => String(line.msg).startsWith(w.prefix))) waiter.resolve(line);
     });
@@ -61,9 +69,14 @@ describe('npm start (dist/main.js)', () => {
   });
 
   afterEach(async () => {
-    if (child !== undefined && child.process.exitCode === null) {
-      child.process.kill('SIGKILL');
-      await child.exit;
+    const pid = child?.process.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // The whole group has exited already.
+      }
+      await child?.exit;
     }
     child = undefined;
     rmSync(dir, { recursive: true, force: true });
@@ -82,6 +95,18 @@ describe('npm start (dist/main.js)', () => {
       'SIGTERM: shutting down',
       'stopped',
     ]);
+  });
+
+  it('stops when `npm start` gets SIGTERM, since the script execs node instead of leaving a shell between', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'demo-main-'));
+    // Under `npm test` npm says where its CLI is; run by hand, the `npm` on PATH is used.
+    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    child = run(APP_ROOT, { PORT: '0' }, [...npm, 'start', '--silent']);
+    const port = await portOf(child);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    child.process.kill('SIGTERM');
+    expect(await child.exit).toBe(0);
+    expect(child.lines.map((line) => line.msg)).toContain('stopped');
   });
 
   it('breaks in production when BROKEN is in its directory, and still exits 0 on SIGTERM', async () => {
