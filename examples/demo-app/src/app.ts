@@ -56,6 +56,15 @@ export const matchRoute = (pathname: string): Match | undefined => {
   return undefined;
 };
 
+/** The request target as a URL, or undefined for one that does not parse (such as `http://[`). */
+const parseUrl = (target: string | undefined): URL | undefined => {
+  try {
+    return new URL(target ?? '/', 'http://demo.invalid');
+  } catch {
+    return undefined;
+  }
+};
+
 // Anything else is folded into one label value, so odd clients cannot grow the metric's label set.
 const methodLabel = (method: string | undefined): string =>
   method === 'GET' || method === 'HEAD' || method === 'POST' ? method : 'OTHER';
@@ -80,7 +89,12 @@ export const createApp = ({ config, log, schedule = defaultSchedule }: AppOption
   let broken = false;
   let cancelBreak: (() => void) | undefined;
 
-  const handle = async (request: IncomingMessage, response: ServerResponse, match: Match | undefined) => {
+  const handle = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    match: Match | undefined,
+    query: URLSearchParams,
+  ) => {
     if (match === undefined) return send(response, 404, HTML, errorPage(404, 'There is no page here.'));
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
@@ -93,7 +107,6 @@ export const createApp = ({ config, log, schedule = defaultSchedule }: AppOption
       case '/':
         return send(response, 200, HTML, homePage(config));
       case '/hello': {
-        const query = new URL(request.url ?? '/', 'http://demo.invalid').searchParams;
         const hour = Number(query.get('hour') ?? '12');
         if (!Number.isInteger(hour) || hour < 0 || hour > 23) {
           return send(response, 400, HTML, errorPage(400, '`hour` must be a whole number from 0 to 23.'));
@@ -129,8 +142,9 @@ export const createApp = ({ config, log, schedule = defaultSchedule }: AppOption
 
   const server = createServer((request, response) => {
     const started = process.hrtime.bigint();
-    const pathname = new URL(request.url ?? '/', 'http://demo.invalid').pathname;
-    const match = matchRoute(pathname);
+    const url = parseUrl(request.url);
+    const pathname = url?.pathname ?? String(request.url);
+    const match = url === undefined ? undefined : matchRoute(url.pathname);
     response.once('finish', () => {
       const labels = {
         method: methodLabel(request.method),
@@ -142,7 +156,7 @@ export const createApp = ({ config, log, schedule = defaultSchedule }: AppOption
         log('error', `${request.method} ${pathname} answered ${response.statusCode}`, { ...labels, path: pathname });
       }
     });
-    handle(request, response, match).catch((error: unknown) => {
+    handle(request, response, match, url?.searchParams ?? new URLSearchParams()).catch((error: unknown) => {
       log('error', 'request failed', { path: pathname, error: String(error) });
       if (response.headersSent) response.destroy();
       else send(response, 500, TEXT, 'Internal error.\n');

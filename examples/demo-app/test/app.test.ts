@@ -1,4 +1,5 @@
 // The running server over real loopback HTTP: pages, health, version, and the request metrics.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchRoute } from '../src/app.js';
 import { escapeHtml } from '../src/pages.js';
@@ -118,5 +119,29 @@ describe('matchRoute', () => {
 describe('escapeHtml', () => {
   it('escapes the five characters that matter', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('a request target that is not a URL', () => {
+  it('answers 404 and keeps serving', async () => {
+    const running = await startApp();
+    try {
+      const port = new URL(running.base).port;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.end('GET http://[ HTTP/1.1\r\nHost: demo\r\nConnection: close\r\n\r\n');
+        });
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+      expect((await running.get('/healthz')).status).toBe(200);
+    } finally {
+      await running.app.close();
+    }
   });
 });
