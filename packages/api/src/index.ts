@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './git-hook.js';
 export * from './jobs.js';
+export * from './notifications.js';
 export * from './numbers.js';
 export * from './projects.js';
 export * from './pulls.js';

@@ -8,6 +8,8 @@ import { registerEventRoutes } from './features/events/routes.js';
 import { registerGitRoutes } from './features/git/routes.js';
 import { GitHostingService } from './features/git/service.js';
 import { registerHealthRoutes } from './features/health/routes.js';
+import { registerNotificationRoutes } from './features/notifications/routes.js';
+import { NotificationService } from './features/notifications/service.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
 import { createPullsFeature, type PullsFeature } from './features/pulls/feature.js';
@@ -27,6 +29,7 @@ import { type App, buildHttpApp } from './platform/http/app.js';
 import { type JobQueue, jobWriter } from './platform/jobs/catalog.js';
 import { createJobQueue } from './platform/jobs/queue.js';
 import { registerJobRoutes } from './platform/jobs/routes.js';
+import { SecretBox } from './platform/secrets/secret-box.js';
 import { appUnitOfWork, sqlStores } from './transaction.js';
 
 /** Where git's hook, on this machine, reaches the server: loopback unless it listens on one address only. */
@@ -86,11 +89,18 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const consumers = new EventConsumers(eventCatalog);
   deps.subscribeConsumers?.(consumers);
   let pulls: PullsFeature | undefined;
+  let notifications: NotificationService | undefined;
   const jobs = createJobQueue({
     db,
     dialect: database.dialect,
-    // checks.run and merges.settle need the pulls feature, built below once the queue exists to enqueue into.
-    catalog: serverJobCatalog({ db, consumers, checks: () => pulls?.checks, merges: () => pulls?.merges }),
+    // checks.run, merges.settle and notifications.deliver need features built below, once the queue exists to enqueue into.
+    catalog: serverJobCatalog({
+      db,
+      consumers,
+      checks: () => pulls?.checks,
+      merges: () => pulls?.merges,
+      notifications: () => notifications,
+    }),
     clock,
     logger,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -119,6 +129,14 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const auth = new AuthService({ store: stores.auth, uow, clock, ids });
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService({ store: stores.projects, uow, repositories, clock, ids });
+  notifications = new NotificationService({
+    store: stores.notifications,
+    uow,
+    secrets: SecretBox.inDataDir(config.dataDir),
+    projectName: async (id) => (await projects.byId(id))?.name ?? null,
+    clock,
+    ids,
+  });
   const rules = new RuleRunner();
   pulls = createPullsFeature({
     store: stores.pulls,
@@ -196,6 +214,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerGitRoutes(http, git, (token) => auth.authenticate(token));
   registerPullRoutes(http, pulls, projects);
   registerJobRoutes(http, jobs);
+  registerNotificationRoutes(http, notifications, projects);
   // Last, so no failure above leaves a runner going: jobs start running once the server is built.
   await jobs.start();
 

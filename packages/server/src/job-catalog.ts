@@ -1,5 +1,7 @@
 // The server's job catalog: every job type it runs, each saying what a second run does.
 import type { Kysely } from 'kysely';
+import { notificationsDeliverJob } from './features/notifications/deliver-job.js';
+import type { NotificationService } from './features/notifications/service.js';
 import type { CheckRunService } from './features/pulls/check-runs.js';
 import { checksRunJob } from './features/pulls/checks-job.js';
 import type { MergeProtocol } from './features/pulls/merge-protocol.js';
@@ -18,6 +20,7 @@ export interface JobCatalogDependencies {
   /** Handlers of features built after the queue (app.ts builds the queue first); asked for when a job runs. */
   checks?: () => CheckRunService | undefined;
   merges?: () => MergeProtocol | undefined;
+  notifications?: () => NotificationService | undefined;
 }
 
 export function serverJobCatalog(deps: JobCatalogDependencies) {
@@ -26,6 +29,7 @@ export function serverJobCatalog(deps: JobCatalogDependencies) {
     'http.post': httpPostJob,
     'checks.run': checksRunJob(() => deps.checks?.()),
     'merges.settle': mergeSettleJob(() => deps.merges?.()),
+    'notifications.deliver': notificationsDeliverJob(() => deps.notifications?.()),
   } satisfies JobCatalog;
 }
 

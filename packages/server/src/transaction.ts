@@ -5,6 +5,8 @@ import type { AuthStore } from './features/auth/store.js';
 import { SqlAuthStore } from './features/auth/store-sql.js';
 import type { GitStore } from './features/git/store.js';
 import { SqlGitStore } from './features/git/store-sql.js';
+import type { NotificationStore } from './features/notifications/store.js';
+import { SqlNotificationStore } from './features/notifications/store-sql.js';
 import type { ProjectStore } from './features/projects/store.js';
 import { SqlProjectStore } from './features/projects/store-sql.js';
 import type { PullStore } from './features/pulls/store.js';
@@ -22,6 +24,7 @@ export interface AppStores {
   projects: ProjectStore;
   git: GitStore;
   pulls: PullStore;
+  notifications: NotificationStore;
 }
 
 export function sqlStores(executor: Kysely<Database>): AppStores {
@@ -32,6 +35,7 @@ export function sqlStores(executor: Kysely<Database>): AppStores {
     git: new SqlGitStore(executor),
     // Names and roles come from the auth store of the same executor, so a transaction sees its own writes.
     pulls: new SqlPullStore(executor, auth),
+    notifications: new SqlNotificationStore(executor),
   };
 }
 

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'pr.merge': 'developer',
   'pr.close': 'developer',
   'events.read': 'viewer',
+  /** Add, list and remove a project's notification targets (they hold webhook URLs and secrets). */
+  'notifications.manage': 'maintainer',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

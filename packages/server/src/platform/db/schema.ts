@@ -157,6 +157,27 @@ export interface JobWorkersTable {
   heartbeat_at: Date;
 }
 
+/** A project's notification targets (features/notifications); URLs and secrets are sealed (platform/secrets). */
+export interface NotificationTargetsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** `slack` or `webhook`. */
+  kind: string;
+  url_sealed: string;
+  url_hint: string;
+  secret_sealed: string | null;
+  /** JSON array of event type names. */
+  events: string;
+  created_at: string;
+  created_by: string;
+  last_delivery_at: string | null;
+  last_delivery_event: string | null;
+  last_delivery_ok: number | null;
+  last_delivery_attempt: number | null;
+  last_delivery_error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -172,4 +193,5 @@ export interface Database {
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   job_workers: JobWorkersTable;
+  notification_targets: NotificationTargetsTable;
 }
