@@ -18,6 +18,7 @@ const TABLES = [
   'check_runs',
   'merge_attempts',
   'pending_pushes',
+  'notification_targets',
 ];
 
 /** Our tables (with their columns) and indexes, so a down that leaves anything behind shows up. */

@@ -95,9 +95,11 @@ function wellFormed(text: string): string {
 
 const text = (value: string, max: number) => clip(wellFormed(value), max);
 
+/** The URL in its normal form (what is not allowed in one percent-encoded), or null when it is no http(s) URL. */
 function linkOrNull(value: string | null | undefined): string | null {
-  if (value === null || value === undefined || value.length > MESSAGE_LIMITS.url) return null;
-  return httpUrl.safeParse(value).success ? value : null;
+  if (value === null || value === undefined || !/^https?:\/\//i.test(value) || !URL.canParse(value)) return null;
+  const href = new URL(value).href;
+  return href.length <= MESSAGE_LIMITS.url ? href : null;
 }
 
 /**

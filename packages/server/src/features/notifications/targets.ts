@@ -23,7 +23,7 @@ export interface CheckedTarget {
   kind: TargetKind;
   name: string;
   url: string;
-  /** The webhook's signing secret, null for Slack; `generated` when the server made it. */
+  /** The webhook's signing secret (given, or made here), null for Slack. */
   secret: string | null;
   events: NotificationEventType[];
 }
