@@ -99,7 +99,9 @@ describe('blockKitProblems', () => {
       'two buttons with one action_id',
       {
         text: 'x',
-        blocks: [{ type: 'actions', elements: [button('a', 'https://x.test', 'same'), button('b', 'https://x.test', 'same')] }],
+        blocks: [
+          { type: 'actions', elements: [button('a', 'https://x.test', 'same'), button('b', 'https://x.test', 'same')] },
+        ],
       },
       /action_id "same" repeats/,
     ],
@@ -116,7 +118,10 @@ describe('blockKitProblems', () => {
     ],
   ])('catches %s', (_case, payload, problem) => {
     const problems = blockKitProblems(payload);
-    expect(problems.some((line) => problem.test(line)), problems.join('\n')).toBe(true);
+    expect(
+      problems.some((line) => problem.test(line)),
+      problems.join('\n'),
+    ).toBe(true);
   });
 
   it('counts UTF-16 code units, never fewer than characters: 1,500 emoji fill a 3,000 section', () => {

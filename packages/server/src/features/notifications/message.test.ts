@@ -14,10 +14,27 @@ describe('normalizeMessage', () => {
     [
       'fills what was left out',
       {},
-      { tag: null, authors: [], authorsOmitted: 0, url: null, logsUrl: null, summary: null, pullRequests: [], pullRequestsOmitted: 0 },
+      {
+        tag: null,
+        authors: [],
+        authorsOmitted: 0,
+        url: null,
+        logsUrl: null,
+        summary: null,
+        pullRequests: [],
+        pullRequestsOmitted: 0,
+      },
     ],
-    ['keeps http(s) URLs, in normal form', { url: 'HTTP://Shop.localhost:4400' }, { url: 'http://shop.localhost:4400/' }],
-    ['drops a URL that is not http(s)', { url: 'javascript:alert(1)', logsUrl: 'ftp://x.test/' }, { url: null, logsUrl: null }],
+    [
+      'keeps http(s) URLs, in normal form',
+      { url: 'HTTP://Shop.localhost:4400' },
+      { url: 'http://shop.localhost:4400/' },
+    ],
+    [
+      'drops a URL that is not http(s)',
+      { url: 'javascript:alert(1)', logsUrl: 'ftp://x.test/' },
+      { url: null, logsUrl: null },
+    ],
     ['drops a URL that does not parse', { url: 'http://' }, { url: null }],
     ['removes repeated and empty authors', { authors: ['ann', 'bob', 'ann', ''] }, { authors: ['ann', 'bob'] }],
     [
@@ -45,7 +62,11 @@ describe('normalizeMessage', () => {
       ...base,
       sha: 'x'.repeat(1000),
       authors: Array.from({ length: 10_000 }, (_, i) => `author-${i}-${'n'.repeat(500)}`),
-      pullRequests: Array.from({ length: 10_000 }, (_, i) => ({ number: i, title: 't'.repeat(10_000), url: `https://x.test/${i}` })),
+      pullRequests: Array.from({ length: 10_000 }, (_, i) => ({
+        number: i,
+        title: 't'.repeat(10_000),
+        url: `https://x.test/${i}`,
+      })),
     });
     expect(normalizedMessageSchema.safeParse(huge).success).toBe(true);
     expect(huge.pullRequests).toHaveLength(MESSAGE_LIMITS.pullRequests);

@@ -27,14 +27,36 @@ describe('webhook signatures', () => {
     ['a timestamp from the future', { secret, rawBody: body, ...signed, now: later(-400) }, 'beyond 300 s'],
     [
       'a replay whose timestamp was moved up to now',
-      { secret, rawBody: body, signature: signed.signature, timestamp: String(Number(signed.timestamp) + 360), now: later(360) },
+      {
+        secret,
+        rawBody: body,
+        signature: signed.signature,
+        timestamp: String(Number(signed.timestamp) + 360),
+        now: later(360),
+      },
       'does not match',
     ],
-    ['a changed body', { secret, rawBody: body.replace('failed', 'passed'), ...signed, now: later(1) }, 'does not match'],
+    [
+      'a changed body',
+      { secret, rawBody: body.replace('failed', 'passed'), ...signed, now: later(1) },
+      'does not match',
+    ],
     ['another secret', { secret: `${secret}x`, rawBody: body, ...signed, now: later(1) }, 'does not match'],
-    ['no timestamp', { secret, rawBody: body, signature: signed.signature, timestamp: undefined, now: later(1) }, 'missing or malformed x-trunkflow-timestamp'],
-    ['a timestamp with a sign', { secret, rawBody: body, signature: signed.signature, timestamp: `+${signed.timestamp}`, now: later(1) }, 'malformed'],
-    ['an upper-case signature', { secret, rawBody: body, timestamp: signed.timestamp, signature: signed.signature.toUpperCase(), now: later(1) }, 'malformed x-trunkflow-signature'],
+    [
+      'no timestamp',
+      { secret, rawBody: body, signature: signed.signature, timestamp: undefined, now: later(1) },
+      'missing or malformed x-trunkflow-timestamp',
+    ],
+    [
+      'a timestamp with a sign',
+      { secret, rawBody: body, signature: signed.signature, timestamp: `+${signed.timestamp}`, now: later(1) },
+      'malformed',
+    ],
+    [
+      'an upper-case signature',
+      { secret, rawBody: body, timestamp: signed.timestamp, signature: signed.signature.toUpperCase(), now: later(1) },
+      'malformed x-trunkflow-signature',
+    ],
   ])('%s', (_case, check, failure) => {
     const result = verifyDelivery(check);
     if (failure === null) expect(result).toEqual({ ok: true });

@@ -67,7 +67,10 @@ describe('slackMessage', () => {
   });
 
   it.each(NOTIFICATION_EVENTS)('builds a valid message for %s with only the required fields', (type) => {
-    const payload = slackMessage('shop', normalizeMessage({ type, environment: 'staging', sha: SHA, occurredAt: 'now' }));
+    const payload = slackMessage(
+      'shop',
+      normalizeMessage({ type, environment: 'staging', sha: SHA, occurredAt: 'now' }),
+    );
     expect(blockKitProblems(payload)).toEqual([]);
     // The short sha stands in for a missing tag, and nothing empty is sent.
     expect((payload.blocks[0] as HeaderBlock).text.text).toContain('a1b2c3d');
@@ -104,7 +107,9 @@ describe('slackMessage', () => {
     const all = texts(payload.blocks);
     // What did not fit is counted, never silently dropped.
     expect(all).toMatch(/…and \d+ more/);
-    const pullsSection = sections(payload.blocks).find((block) => block.text?.text.startsWith('*Pull requests (3000)*'));
+    const pullsSection = sections(payload.blocks).find((block) =>
+      block.text?.text.startsWith('*Pull requests (3000)*'),
+    );
     expect(pullsSection).toBeDefined();
     const authorsSection = sections(payload.blocks).find((block) => block.text?.text.startsWith('*On watch*'));
     expect(authorsSection?.text?.text).toMatch(/…and 49\d\d more$/);
@@ -126,7 +131,11 @@ describe('slackMessage', () => {
         sha: amp,
         summary: amp,
         authors: Array.from({ length: 300 }, (_, i) => `${i}${amp}`),
-        pullRequests: Array.from({ length: 300 }, (_, i) => ({ number: i, title: amp, url: `https://x.test/${'u'.repeat(2000)}` })),
+        pullRequests: Array.from({ length: 300 }, (_, i) => ({
+          number: i,
+          title: amp,
+          url: `https://x.test/${'u'.repeat(2000)}`,
+        })),
       }),
     );
     expect(blockKitProblems(payload)).toEqual([]);

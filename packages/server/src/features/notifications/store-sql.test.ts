@@ -99,8 +99,20 @@ describe.each(testDatabases())('notification targets store on $name', (kind) => 
       attempt: 1,
       error: 'http://127.0.0.1:9/… answered HTTP 500',
     });
-    await store.recordDelivery('t-1', { at: '2026-03-01T12:00:09.000Z', event: 'deploy.failed', ok: true, attempt: 2, error: null });
-    await store.recordDelivery('t-1', { at: '2026-03-01T12:00:07.000Z', event: 'release.rolled_back', ok: false, attempt: 1, error: 'late' });
+    await store.recordDelivery('t-1', {
+      at: '2026-03-01T12:00:09.000Z',
+      event: 'deploy.failed',
+      ok: true,
+      attempt: 2,
+      error: null,
+    });
+    await store.recordDelivery('t-1', {
+      at: '2026-03-01T12:00:07.000Z',
+      event: 'release.rolled_back',
+      ok: false,
+      attempt: 1,
+      error: 'late',
+    });
     expect((await store.byId('t-1'))?.lastDelivery).toEqual({
       at: '2026-03-01T12:00:09.000Z',
       event: 'deploy.failed',
