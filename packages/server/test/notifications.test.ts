@@ -1,9 +1,11 @@
 // Notifications through the running server on both databases: the routes and their roles, notify() in a transaction, and real deliveries to receivers on loopback that check signatures and Block Kit limits.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as api from '@trunkflow/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalog } from '../src/event-catalog.js';
@@ -126,6 +128,23 @@ class Receivers {
 }
 
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+
+type DocumentedVerify = (secret: string, headers: IncomingHttpHeaders, rawBody: string, nowSeconds?: number) => boolean;
+
+/** The verification example in docs/server.md, loaded as a module: the docs show code that works. */
+async function documentedVerify(): Promise<DocumentedVerify> {
+  const docs = await readFile(resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/server.md'), 'utf8');
+  const snippet = /```js\n(import \{ createHmac[\s\S]*?function verifyTrunkflow[\s\S]*?)```/.exec(docs)?.[1];
+  if (snippet === undefined) throw new Error('docs/server.md has no verifyTrunkflow example');
+  const dir = await mkdtemp(join(tmpdir(), 'trunkflow-docs-'));
+  try {
+    const file = join(dir, 'verify.mjs');
+    await writeFile(file, `${snippet}\nexport { verifyTrunkflow };\n`);
+    return ((await import(pathToFileURL(file).href)) as { verifyTrunkflow: DocumentedVerify }).verifyTrunkflow;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 function message(type: NotificationMessage['type'], overrides: Partial<NotificationMessage> = {}): NotificationMessage {
   return {
@@ -395,6 +414,14 @@ describe.each(testDatabases())('notifications on $name', (kind) => {
         'x-trunkflow-timestamp': String(delivery.headers['x-trunkflow-timestamp']),
         'x-trunkflow-signature': String(delivery.headers['x-trunkflow-signature']),
       };
+      // The example in docs/server.md verifies it, and refuses it late or changed.
+      const verifyTrunkflow = await documentedVerify();
+      const secret = receivers.secrets.get('/hook/ops') ?? '';
+      expect(verifyTrunkflow(secret, delivery.headers, delivery.body)).toBe(true);
+      expect(verifyTrunkflow(secret, delivery.headers, delivery.body, Date.now() / 1000 + 360)).toBe(false);
+      expect(verifyTrunkflow(secret, delivery.headers, delivery.body.replace('production', 'staging'))).toBe(false);
+      expect(verifyTrunkflow(`${secret}x`, delivery.headers, delivery.body)).toBe(false);
+
       // The same bytes again, at once, still verify (the Idempotency-Key is how a receiver applies it once).
       expect((await replay(sent)).status).toBe(200);
       receivers.skewMs = 6 * 60_000;
@@ -457,6 +484,8 @@ describe.each(testDatabases())('notifications on $name', (kind) => {
       expect(failed?.lastError).toContain('notification to dead (webhook) failed');
       expect(failed?.lastError).toContain('answered HTTP 503: receiver is down');
       expect(failed?.lastError).not.toContain('SECRET-PATH');
+      // The job's payload, which admins see, holds the message and the target's id, never its URL or secret.
+      expect(JSON.stringify(failed)).not.toContain('SECRET-PATH');
       const dead = await target('dead');
       expect(dead?.lastDelivery).toMatchObject({ ok: false, attempt: 8, event: 'deploy.failed' });
       expect(dead?.lastDelivery?.error).not.toContain('SECRET-PATH');
