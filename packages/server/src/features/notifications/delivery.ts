@@ -71,6 +71,30 @@ function describeFailure(error: unknown, url: string, hint: string): string {
   return `POST to ${hint} failed: ${detail}`.replaceAll(url, hint);
 }
 
+/** How much of a receiver's answer is read: enough to say why it refused, however much it sends. */
+const ANSWER_BYTES = 4096;
+
+/** The start of the answer's text; the rest is not read (the connection is then closed, not reused). */
+async function answerStart(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < ANSWER_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // An answer cut off mid-way still has a status, which is what decides.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, ANSWER_BYTES).toString('utf8');
+}
+
 /** The request for `target`: the Slack message, or the signed webhook body. */
 async function requestFor(
   deps: DeliveryDependencies,
@@ -129,13 +153,14 @@ export async function deliver(deps: DeliveryDependencies, payload: DeliverPayloa
     } catch (error) {
       throw new Error(describeFailure(error, url, target.urlHint));
     }
-    // Read the answer so the connection is reused; its text says why when the receiver refused.
-    const text = await response.text().catch(() => '');
+    const text = await answerStart(response);
     if (!response.ok) {
       const answer = text.trim().slice(0, 200).replaceAll(url, target.urlHint);
       throw new Error(`${target.urlHint} answered HTTP ${response.status}${answer ? `: ${answer}` : ''}`);
     }
   } catch (error) {
+    // Stopped by a shutdown: the attempt runs again, and says nothing about the receiver.
+    if (context.signal.aborted) throw error;
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 1000);
     await record(false, reason);
     throw new Error(`notification to ${target.name} (${target.kind}) failed: ${reason}`);
