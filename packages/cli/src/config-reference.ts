@@ -66,12 +66,12 @@ export const ENVIRONMENTS_EXAMPLE = `environments:
       duration: 30m
       interval: 1m
       checks:
-        - { type: http, path: /healthz, maxLatency: 2s }
-        - type: prometheus
+        - { provider: http, path: /healthz, maxLatency: 2s }
+        - provider: prometheus
           url: http://127.0.0.1:9090
           query: sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))
-          success: '< 0.01'
-          failure: '>= 0.05'
+          successCondition: result < 0.01
+          failureCondition: result >= 0.05
 `;
 
 /** The command deployer, in the reference: any tool that deploys and prints the URL. */
@@ -150,9 +150,9 @@ function environmentsReference(environments: SchemaNode | undefined, proxy: Sche
     '',
   ];
   for (const check of checks) {
-    const { type, ...keys } = check.properties ?? {};
-    const name = (type as { const?: unknown } | undefined)?.const;
-    out.push(`#### \`type: ${String(name)}\``, '', check.description ?? '', '', ...table(keys), '');
+    const { provider, ...keys } = check.properties ?? {};
+    const name = (provider as { const?: unknown } | undefined)?.const;
+    out.push(`#### \`provider: ${String(name)}\``, '', check.description ?? '', '', ...table(keys), '');
   }
   out.push('## Proxy', '', proxy?.description ?? '', '', ...table(proxy?.properties ?? {}), '');
   return out;

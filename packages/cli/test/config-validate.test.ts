@@ -92,7 +92,7 @@ environments:
     build: [nope-build]
     start: deploytool
     monitor:
-      checks: [{ type: http }, { type: command, command: nope-check }]
+      checks: [{ provider: http }, { provider: command, command: nope-check }]
 `);
     const issues = await findMissingPrograms(config, { root, searchPath: bin });
     expect(issues.map((issue) => issue.path)).toEqual([
@@ -138,14 +138,18 @@ describe('trunkflow config validate', () => {
       install: ['npm', 'ci'],
       build: 'auto',
       timeout: '10m',
-      monitor: { duration: '1h30m', interval: '1m', checks: [{ type: 'http', path: '/healthz', maxLatency: '5s' }] },
+      monitor: {
+        duration: '1h30m',
+        interval: '1m',
+        checks: [{ provider: 'http', path: '/healthz', maxLatency: '5s' }],
+      },
     });
     expect(printed.proxy).toEqual({ mode: 'host' });
   });
 
   it('reports a bad environment by key, with exit code 2', () => {
     const repo = repoWith(
-      "environments:\n  staging: { deployer: docker }\n  production:\n    monitor:\n      interval: 2h\n      checks: [{ type: prometheus, url: 'prometheus:9090', query: up, success: '< 1' }]\n",
+      "environments:\n  staging: { deployer: docker }\n  production:\n    monitor:\n      interval: 2h\n      checks: [{ provider: prometheus, url: 'prometheus:9090', query: up, successCondition: result < 1 }]\n",
     );
     const run = runCli(['config', 'validate'], { cwd: repo.dir });
     expect(run.status).toBe(2);

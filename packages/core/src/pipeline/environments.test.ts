@@ -56,22 +56,22 @@ describe('environments: defaults', () => {
         failureLimit: 0,
         inconclusiveLimit: 3,
         consecutiveErrorLimit: 4,
-        checks: [{ type: 'http', path: '/healthz', status: 200, maxLatency: 5000 }],
+        checks: [{ provider: 'http', path: '/healthz', status: 200, maxLatency: 5000 }],
       },
     });
   });
 
   it('points the default health check, and any http check without a path, at healthPath', () => {
     const { environments } = loaded(
-      'environments:\n  production:\n    healthPath: /up\n    monitor:\n      checks: [{ type: http }, { type: http, path: /version }]\n',
+      'environments:\n  production:\n    healthPath: /up\n    monitor:\n      checks: [{ provider: http }, { provider: http, path: /version }]\n',
     );
     expect(environments.production?.monitor.checks).toEqual([
-      { type: 'http', path: '/up', status: 200, maxLatency: 5000 },
-      { type: 'http', path: '/version', status: 200, maxLatency: 5000 },
+      { provider: 'http', path: '/up', status: 200, maxLatency: 5000 },
+      { provider: 'http', path: '/version', status: 200, maxLatency: 5000 },
     ]);
     expect(
       loaded('environments:\n  production: { healthPath: /up }\n').environments.production?.monitor.checks,
-    ).toEqual([{ type: 'http', path: '/up', status: 200, maxLatency: 5000 }]);
+    ).toEqual([{ provider: 'http', path: '/up', status: 200, maxLatency: 5000 }]);
   });
 
   it.each([
@@ -116,20 +116,20 @@ environments:
       inconclusiveLimit: 0
       consecutiveErrorLimit: 2
       checks:
-        - type: http
+        - provider: http
           path: /version
           status: 204
           maxLatency: 800ms
           json: { path: '$.env', equals: production }
-        - { type: logs }
-        - { type: logs, pattern: 'level":50', maxPerMinute: 0 }
-        - type: prometheus
+        - { provider: logs }
+        - { provider: logs, pattern: 'level":50', maxPerMinute: 0 }
+        - provider: prometheus
           url: http://127.0.0.1:9090
           query: sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))
-          success: '< 0.05'
-          failure: '>= 0.05'
-        - { type: command, command: [node, scripts/smoke.js] }
-        - { type: command, command: ./smoke.sh, exitCode: 3, output: 'all good' }
+          successCondition: result < 0.05
+          failureCondition: result >= 0.05
+        - { provider: command, command: [node, scripts/smoke.js] }
+        - { provider: command, command: ./smoke.sh, exitCode: 3, output: 'all good' }
 `);
     expect(environments.production?.monitor).toEqual({
       duration: 600_000,
@@ -138,18 +138,24 @@ environments:
       inconclusiveLimit: 0,
       consecutiveErrorLimit: 2,
       checks: [
-        { type: 'http', path: '/version', status: 204, maxLatency: 800, json: { path: ['env'], equals: 'production' } },
-        { type: 'logs', pattern: '\\b(?:error|fatal)\\b', maxPerMinute: 10 },
-        { type: 'logs', pattern: 'level":50', maxPerMinute: 0 },
         {
-          type: 'prometheus',
+          provider: 'http',
+          path: '/version',
+          status: 204,
+          maxLatency: 800,
+          json: { path: ['env'], equals: 'production' },
+        },
+        { provider: 'logs', pattern: '\\b(?:error|fatal)\\b', maxPerMinute: 10 },
+        { provider: 'logs', pattern: 'level":50', maxPerMinute: 0 },
+        {
+          provider: 'prometheus',
           url: 'http://127.0.0.1:9090',
           query: 'sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))',
-          success: { op: '<', value: 0.05 },
-          failure: { op: '>=', value: 0.05 },
+          successCondition: { op: '<', value: 0.05 },
+          failureCondition: { op: '>=', value: 0.05 },
         },
-        { type: 'command', command: ['node', 'scripts/smoke.js'], exitCode: 0 },
-        { type: 'command', command: ['./smoke.sh'], exitCode: 3, output: 'all good' },
+        { provider: 'command', command: ['node', 'scripts/smoke.js'], exitCode: 0 },
+        { provider: 'command', command: ['./smoke.sh'], exitCode: 3, output: 'all good' },
       ],
     });
   });
@@ -174,8 +180,8 @@ environments:
     timeout: 90m
     monitor:
       checks:
-        - { type: prometheus, url: 'http://p:9090', query: up, success: '>= 1' }
-        - { type: http, json: { path: "$['a b'][0]", equals: 1 } }
+        - { provider: prometheus, url: 'http://p:9090', query: up, successCondition: result >= 1 }
+        - { provider: http, json: { path: "$['a b'][0]", equals: 1 } }
 `);
     const written = encodeConfig(config) as { environments: Record<string, Record<string, unknown>> };
     expect(written.environments.preview).toMatchObject({ ttl: '14d', timeout: '10m', healthTimeout: '1m' });
@@ -185,8 +191,8 @@ environments:
         duration: '30m',
         interval: '1m',
         checks: [
-          { type: 'prometheus', success: '>= 1' },
-          { type: 'http', path: '/healthz', maxLatency: '5s', json: { path: "$['a b'][0]", equals: 1 } },
+          { provider: 'prometheus', successCondition: 'result >= 1' },
+          { provider: 'http', path: '/healthz', maxLatency: '5s', json: { path: "$['a b'][0]", equals: 1 } },
         ],
       },
     });
@@ -219,33 +225,33 @@ describe('environments: bad configuration, found when the file is loaded', () =>
     ],
     [
       'a bad Prometheus URL',
-      "production: { monitor: { checks: [{ type: prometheus, url: 'localhost:9090', query: up, success: '< 1' }] } }",
+      "production: { monitor: { checks: [{ provider: prometheus, url: 'localhost:9090', query: up, successCondition: result < 1 }] } }",
       'environments.production.monitor.checks.0.url: "localhost:9090" is not a Prometheus URL: write its base address with http:// or https://, like http://127.0.0.1:9090',
     ],
     [
       'a Prometheus URL of another protocol',
-      "production: { monitor: { checks: [{ type: prometheus, url: 'ftp://p', query: up, success: '< 1' }] } }",
+      "production: { monitor: { checks: [{ provider: prometheus, url: 'ftp://p', query: up, successCondition: result < 1 }] } }",
       'environments.production.monitor.checks.0.url: "ftp://p" is not a Prometheus URL: write its base address with http:// or https://, like http://127.0.0.1:9090',
     ],
     [
       'a Prometheus check with no URL',
-      "production: { monitor: { checks: [{ type: prometheus, query: up, success: '< 1' }] } }",
+      'production: { monitor: { checks: [{ provider: prometheus, query: up, successCondition: result < 1 }] } }',
       'environments.production.monitor.checks.0.url: a prometheus check needs `url`: write its base address with http:// or https://, like http://127.0.0.1:9090',
     ],
     [
       'a Prometheus check with no query',
-      "production: { monitor: { checks: [{ type: prometheus, url: 'http://p:9090', success: '< 1' }] } }",
+      "production: { monitor: { checks: [{ provider: prometheus, url: 'http://p:9090', successCondition: result < 1 }] } }",
       'environments.production.monitor.checks.0.query: a prometheus check needs `query`, a PromQL query like sum(rate(http_requests_total[1m]))',
     ],
     [
       'a Prometheus check with no condition',
-      "production: { monitor: { checks: [{ type: prometheus, url: 'http://p:9090', query: up }] } }",
-      "environments.production.monitor.checks.0.success: a prometheus check needs `success` or `failure` (or both), like success: '< 0.05'",
+      "production: { monitor: { checks: [{ provider: prometheus, url: 'http://p:9090', query: up }] } }",
+      'environments.production.monitor.checks.0.successCondition: a prometheus check needs `successCondition` or `failureCondition` (or both), like `successCondition: result < 0.05`',
     ],
     [
       'a condition that is not one',
-      "production: { monitor: { checks: [{ type: prometheus, url: 'http://p:9090', query: up, failure: 'above 1' }] } }",
-      "environments.production.monitor.checks.0.failure: `above 1` is not a condition: write a comparison and a number, in quotes, like '< 0.05' (< <= > >= == !=)",
+      "production: { monitor: { checks: [{ provider: prometheus, url: 'http://p:9090', query: up, failureCondition: above 1 }] } }",
+      'environments.production.monitor.checks.0.failureCondition: `above 1` is not a condition: write `result`, a comparison and a number, like result < 0.05 (< <= > >= == !=)',
     ],
     [
       'an interval longer than the duration',
@@ -258,9 +264,9 @@ describe('environments: bad configuration, found when the file is loaded', () =>
       'environments.production.monitor.count: unknown key "count": remove it or check its spelling (known keys: duration, interval, failureLimit, inconclusiveLimit, consecutiveErrorLimit, checks)',
     ],
     [
-      'a misspelt key of a check, named against that check type’s keys',
-      "production: { monitor: { checks: [{ type: prometheus, url: 'http://p:9090', query: up, success: '< 1', sucess: '< 2' }] } }",
-      'environments.production.monitor.checks.0.sucess: unknown key "sucess": remove it or check its spelling (known keys: type, url, query, success, failure)',
+      'a misspelt key of a check, named against that provider’s keys',
+      "production: { monitor: { checks: [{ provider: prometheus, url: 'http://p:9090', query: up, successCondition: result < 1, succesCondition: result < 2 }] } }",
+      'environments.production.monitor.checks.0.succesCondition: unknown key "succesCondition": remove it or check its spelling (known keys: provider, url, query, successCondition, failureCondition)',
     ],
     [
       'a monitor outside production',
@@ -278,14 +284,14 @@ describe('environments: bad configuration, found when the file is loaded', () =>
       'environments.staging: is empty; write `staging: {}` (every default) or remove the key',
     ],
     [
-      'an unknown check type',
-      'production: { monitor: { checks: [{ type: ping }] } }',
-      'environments.production.monitor.checks.0.type: unknown check type "ping": use http, logs, prometheus or command',
+      'an unknown check provider',
+      'production: { monitor: { checks: [{ provider: ping }] } }',
+      'environments.production.monitor.checks.0.provider: unknown check provider "ping": use http, logs, prometheus or command',
     ],
     [
-      'a check without a type',
+      'a check without a provider',
       'production: { monitor: { checks: [{ path: /healthz }] } }',
-      'environments.production.monitor.checks.0.type: a check needs a `type`: http, logs, prometheus or command, like { type: http }',
+      'environments.production.monitor.checks.0.provider: a check needs a `provider`: http, logs, prometheus or command, like { provider: http }',
     ],
     [
       'no checks at all',
@@ -294,27 +300,27 @@ describe('environments: bad configuration, found when the file is loaded', () =>
     ],
     [
       'a logs check on an app Trunkflow does not run',
-      'production: { deployer: command, deploy: ./deploy.sh, monitor: { checks: [{ type: logs }] } }',
-      'environments.production.monitor.checks.0.type: a logs check reads the output of the app the `process` deployer runs: use `deployer: process`, or a prometheus or command check',
+      'production: { deployer: command, deploy: ./deploy.sh, monitor: { checks: [{ provider: logs }] } }',
+      'environments.production.monitor.checks.0.provider: a logs check reads the output of the app the `process` deployer runs: use `deployer: process`, or a prometheus or command check',
     ],
     [
       'a command check without its command',
-      'production: { monitor: { checks: [{ type: command }] } }',
+      'production: { monitor: { checks: [{ provider: command }] } }',
       'environments.production.monitor.checks.0.command: is required: write a command, one line like `npm run smoke` or a list of arguments like [npm, run, smoke]',
     ],
     [
       'a JSONPath with a filter',
-      "production: { monitor: { checks: [{ type: http, json: { path: '$[?(@.ok)]', equals: true } }] } }",
+      "production: { monitor: { checks: [{ provider: http, json: { path: '$[?(@.ok)]', equals: true } }] } }",
       "environments.production.monitor.checks.0.json.path: `$[?(@.ok)]` is not a supported JSONPath at `[?(@.ok)]`: write `$` then `.name`, `['any name']` or `[index]` steps, like $.status or $.checks[0].ok",
     ],
     [
       'a status that is not an HTTP status',
-      'production: { monitor: { checks: [{ type: http, status: 42 }] } }',
+      'production: { monitor: { checks: [{ provider: http, status: 42 }] } }',
       'environments.production.monitor.checks.0.status: is 42, but must be at least 100; write `status: 200`',
     ],
     [
       'a bad regular expression',
-      "production: { monitor: { checks: [{ type: logs, pattern: '(' }] } }",
+      "production: { monitor: { checks: [{ provider: logs, pattern: '(' }] } }",
       'environments.production.monitor.checks.0.pattern: not a valid regular expression (Invalid regular expression: /(/iu: Unterminated group); escape special characters with a backslash',
     ],
     [
@@ -415,6 +421,8 @@ describe('environments: bad configuration, found when the file is loaded', () =>
 
 describe('parseCondition and meetsCondition', () => {
   it.each([
+    ['result < 0.05', 0.01, true],
+    ['result>=0.05', 0.05, true],
     ['< 0.05', 0.01, true],
     ['< 0.05', 0.05, false],
     ['<= 0.05', 0.05, true],
@@ -432,9 +440,12 @@ describe('parseCondition and meetsCondition', () => {
     expect(meetsCondition(parsed.condition, value)).toBe(met);
   });
 
-  it.each([['above 1'], ['<'], ['< x'], ['=< 1'], ['1 <'], ['']])('refuses %j', (text) => {
-    expect(parseCondition(text).ok).toBe(false);
-  });
+  it.each([['above 1'], ['<'], ['< x'], ['=< 1'], ['1 <'], [''], ['results < 1'], ['result[0] < 1']])(
+    'refuses %j',
+    (text) => {
+      expect(parseCondition(text).ok).toBe(false);
+    },
+  );
 });
 
 describe('environmentCommands', () => {
@@ -460,7 +471,7 @@ describe('environmentCommands', () => {
       destroy: ['vercel', 'remove'],
       install: false,
       build: false,
-      monitor: { checks: [{ type: 'http' }, { type: 'command', command: './smoke.sh' }] },
+      monitor: { checks: [{ provider: 'http' }, { provider: 'command', command: './smoke.sh' }] },
     });
     expect(environmentCommands(production)).toEqual([
       { key: 'deploy', args: ['vercel', 'deploy'] },

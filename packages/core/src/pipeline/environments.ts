@@ -11,8 +11,8 @@ export type EnvironmentSection = (typeof ENVIRONMENT_SECTIONS)[number];
 export const DEPLOYER_NAMES = ['process', 'command'] as const;
 export type DeployerName = (typeof DEPLOYER_NAMES)[number];
 
-export const CHECK_TYPES = ['http', 'logs', 'prometheus', 'command'] as const;
-export type CheckType = (typeof CHECK_TYPES)[number];
+export const CHECK_PROVIDERS = ['http', 'logs', 'prometheus', 'command'] as const;
+export type CheckProvider = (typeof CHECK_PROVIDERS)[number];
 
 const COMMAND_HELP = 'expected a command: one line like `npm ci`, or a list of arguments like [npm, ci]';
 
@@ -248,11 +248,12 @@ const regexSource = z
   })
   .meta({ title: 'regular expression' });
 
-const CONDITION = /^\s*(<=|>=|==|!=|<|>)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*$/;
-const CONDITION_HELP = "write a comparison and a number, in quotes, like '< 0.05' (< <= > >= == !=)";
+// `result` may be left out (`< 0.05`), but then YAML needs quotes around a condition starting with `>`.
+const CONDITION = /^\s*(?:result\s*)?(<=|>=|==|!=|<|>)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*$/;
+const CONDITION_HELP = 'write `result`, a comparison and a number, like result < 0.05 (< <= > >= == !=)';
 
 export type ComparisonOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
-/** A threshold over one number, like `< 0.05`. */
+/** A threshold over one number, written `result < 0.05`. */
 export interface ConditionConfig {
   op: ComparisonOperator;
   value: number;
@@ -267,7 +268,7 @@ export function parseCondition(text: string): ConditionResult {
 }
 
 export function formatCondition(condition: ConditionConfig): string {
-  return `${condition.op} ${condition.value}`;
+  return `result ${condition.op} ${condition.value}`;
 }
 
 /** Whether `value` meets the condition; NaN meets none but `!=`, as in IEEE comparison. */
@@ -316,7 +317,7 @@ const jsonPath = z.codec(z.string(), z.array(z.union([z.string(), z.number()])),
 
 const httpCheck = z
   .strictObject({
-    type: z.literal('http'),
+    provider: z.literal('http'),
     path: urlPath.optional().describe('The path to request; default: the environment’s `healthPath`.'),
     status: z
       .number()
@@ -342,7 +343,7 @@ const httpCheck = z
 
 const logsCheck = z
   .strictObject({
-    type: z.literal('logs'),
+    provider: z.literal('logs'),
     pattern: regexSource
       .default('\\b(?:error|fatal)\\b')
       .describe('A regular expression (case-insensitive) matching an error line of the app’s output.'),
@@ -358,7 +359,7 @@ const PROMETHEUS_URL_HELP = 'write its base address with http:// or https://, li
 
 const prometheusCheck = z
   .strictObject({
-    type: z.literal('prometheus'),
+    provider: z.literal('prometheus'),
     url: z
       .url({
         protocol: /^https?$/,
@@ -377,17 +378,20 @@ const prometheusCheck = z
       })
       .min(1)
       .describe('A PromQL instant query; its result is a number or one number per series.'),
-    success: condition
+    successCondition: condition
       .optional()
-      .describe('Passes the measurement when every number of the result meets it, like `< 0.05`.'),
-    failure: condition.optional().describe('Fails the measurement when any number of the result meets it.'),
+      .describe('Passes the measurement when every number of the result meets it, like `result < 0.05`.'),
+    failureCondition: condition
+      .optional()
+      .describe('Fails the measurement when any number of the result meets it, like `result >= 0.05`.'),
   })
   .superRefine((check, ctx) => {
-    if (check.success === undefined && check.failure === undefined) {
+    if (check.successCondition === undefined && check.failureCondition === undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['success'],
-        message: "a prometheus check needs `success` or `failure` (or both), like success: '< 0.05'",
+        path: ['successCondition'],
+        message:
+          'a prometheus check needs `successCondition` or `failureCondition` (or both), like `successCondition: result < 0.05`',
       });
     }
   })
@@ -395,7 +399,7 @@ const prometheusCheck = z
 
 const commandCheck = z
   .strictObject({
-    type: z.literal('command'),
+    provider: z.literal('command'),
     command: commandSchema().describe('Runs in the checked-out tree with TRUNKFLOW_URL set, for at most one interval.'),
     exitCode: z.number().int().min(0).max(255).default(0).describe('The exit code of a passing run.'),
     output: regexSource
@@ -404,14 +408,14 @@ const commandCheck = z
   })
   .describe('Runs a command.');
 
-const CHECK_TYPE_LIST = `${CHECK_TYPES.slice(0, -1).join(', ')} or ${CHECK_TYPES[CHECK_TYPES.length - 1]}`;
+const CHECK_PROVIDER_LIST = `${CHECK_PROVIDERS.slice(0, -1).join(', ')} or ${CHECK_PROVIDERS[CHECK_PROVIDERS.length - 1]}`;
 
-const check = z.discriminatedUnion('type', [httpCheck, logsCheck, prometheusCheck, commandCheck], {
+const check = z.discriminatedUnion('provider', [httpCheck, logsCheck, prometheusCheck, commandCheck], {
   error: (issue) => {
-    const type = isMapping(issue.input) ? (issue.input as { type?: unknown }).type : undefined;
-    return type === undefined
-      ? `a check needs a \`type\`: ${CHECK_TYPE_LIST}, like { type: http }`
-      : `unknown check type ${JSON.stringify(type)}: use ${CHECK_TYPE_LIST}`;
+    const provider = isMapping(issue.input) ? (issue.input as { provider?: unknown }).provider : undefined;
+    return provider === undefined
+      ? `a check needs a \`provider\`: ${CHECK_PROVIDER_LIST}, like { provider: http }`
+      : `unknown check provider ${JSON.stringify(provider)}: use ${CHECK_PROVIDER_LIST}`;
   },
 });
 
@@ -437,7 +441,7 @@ const monitor = z
       .min(1, {
         error: 'is an empty list: list at least one check, or remove `checks` to get the HTTP health check',
       })
-      .prefault(() => [{ type: 'http' as const }])
+      .prefault(() => [{ provider: 'http' as const }])
       .describe('What is measured each interval; default: one `http` check of the health path.'),
   })
   .superRefine((value, ctx) => {
@@ -472,10 +476,10 @@ const production = z
   .superRefine(checkEnvironment)
   .superRefine((env, ctx) => {
     env.monitor.checks.forEach((item, index) => {
-      if (item.type === 'logs' && env.deployer !== 'process') {
+      if (item.provider === 'logs' && env.deployer !== 'process') {
         ctx.addIssue({
           code: 'custom',
-          path: ['monitor', 'checks', index, 'type'],
+          path: ['monitor', 'checks', index, 'provider'],
           message:
             'a logs check reads the output of the app the `process` deployer runs: use `deployer: process`, or a prometheus or command check',
         });
@@ -488,7 +492,7 @@ const production = z
     monitor: {
       ...env.monitor,
       checks: env.monitor.checks.map((item) =>
-        item.type === 'http' && item.path === undefined ? { ...item, path: env.healthPath } : item,
+        item.provider === 'http' && item.path === undefined ? { ...item, path: env.healthPath } : item,
       ),
     },
   }))
@@ -556,7 +560,7 @@ export function environmentCommands(env: EnvironmentConfig): EnvironmentCommand[
   add('test', env.test);
   if ('monitor' in env) {
     env.monitor.checks.forEach((item, index) => {
-      if (item.type === 'command') add(`monitor.checks.${index}.command`, item.command);
+      if (item.provider === 'command') add(`monitor.checks.${index}.command`, item.command);
     });
   }
   return commands;
