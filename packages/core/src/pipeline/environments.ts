@@ -544,7 +544,10 @@ export interface EnvironmentCommand {
   args: CommandArgs;
 }
 
-/** Every command `env` would run with its deployer, for checks that need the machine (is the program there?). */
+/**
+ * Every command `env` would run with its deployer, for checks that need the machine (is the program there?).
+ * `build: auto` is listed as `npm run build`, which the deployer runs only when package.json has the script.
+ */
 export function environmentCommands(env: EnvironmentConfig): EnvironmentCommand[] {
   const commands: EnvironmentCommand[] = [];
   const add = (key: string, value: CommandArgs | false | 'auto' | undefined) => {
