@@ -9,5 +9,6 @@ export * from './events.js';
 export * from './git-hook.js';
 export * from './jobs.js';
 export * from './numbers.js';
+export * from './pipeline.js';
 export * from './projects.js';
 export * from './pulls.js';

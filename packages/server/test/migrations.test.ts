@@ -18,6 +18,10 @@ const TABLES = [
   'check_runs',
   'merge_attempts',
   'pending_pushes',
+  'pipeline_runs',
+  'pipeline_run_log',
+  'pipeline_output',
+  'environments',
 ];
 
 /** Our tables (with their columns) and indexes, so a down that leaves anything behind shows up. */

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'pr.merge': 'developer',
   'pr.close': 'developer',
   'events.read': 'viewer',
+  /** Cancel a pipeline run. */
+  'pipeline.operate': 'developer',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

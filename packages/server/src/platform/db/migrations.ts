@@ -6,6 +6,7 @@ import { pendingPushes } from './migrations/0003-pending-pushes.js';
 import { userEmail } from './migrations/0004-user-email.js';
 import { projectVisibility } from './migrations/0005-project-visibility.js';
 import { jobs } from './migrations/0006-jobs.js';
+import { pipeline } from './migrations/0007-pipeline.js';
 import type { DialectName } from './schema.js';
 
 /** A migration, or a function building one where the SQL differs by dialect. */
@@ -22,6 +23,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0004-user-email', userEmail],
   ['0005-project-visibility', projectVisibility],
   ['0006-jobs', jobs],
+  ['0007-pipeline', pipeline],
 ];
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
