@@ -22,6 +22,9 @@ const TABLES = [
   'pipeline_run_log',
   'pipeline_output',
   'environments',
+  'releases',
+  'incidents',
+  'pipeline_measurements',
 ];
 
 /** Our tables (with their columns) and indexes, so a down that leaves anything behind shows up. */

@@ -57,3 +57,38 @@ export function envKeyOf(environment: EnvironmentKind, prNumber: number | null):
   if (prNumber === null) throw new ValidationError('a preview belongs to a pull request: give its number');
   return `pr-${prNumber}`;
 }
+
+/** How a release's production window went; stable strings, part of the API (`trunkflow releases list`). */
+export const RELEASE_STATUSES = ['tagged', 'watching', 'passed', 'failed', 'rolled-back', 'inconclusive'] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+
+export interface ReleaseRecord {
+  projectId: string;
+  tag: string;
+  sha: string;
+  status: ReleaseStatus;
+  prs: number[];
+  /** The PR authors: the people on watch during its window. */
+  authors: string[];
+  runId: string | null;
+  incidentId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface IncidentRecord {
+  id: string;
+  projectId: string;
+  tag: string;
+  runId: string;
+  reason: string;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface MeasurementRecord {
+  check: string;
+  outcome: 'ok' | 'failed' | 'inconclusive' | 'error';
+  detail: string;
+  at: string;
+}

@@ -8,13 +8,18 @@ import {
   type TriggerKind,
 } from '@trunkflow/core';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, EnvironmentsTable, PipelineRunsTable } from '../../platform/db/schema.js';
+import type { Database, EnvironmentsTable, PipelineRunsTable, ReleasesTable } from '../../platform/db/schema.js';
 import {
   ENVIRONMENT_STATUSES,
   type EnvironmentRecord,
   type EnvironmentStatus,
+  type IncidentRecord,
+  type MeasurementRecord,
   type OutputLine,
   type PipelineRun,
+  RELEASE_STATUSES,
+  type ReleaseRecord,
+  type ReleaseStatus,
   RUN_TRIGGERS,
   type RunTrigger,
 } from './model.js';
@@ -56,6 +61,21 @@ function toEnvironment(row: Selectable<EnvironmentsTable>): EnvironmentRecord {
     sha: row.sha,
     version: row.version,
     runId: row.run_id,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRelease(row: Selectable<ReleasesTable>): ReleaseRecord {
+  return {
+    projectId: row.project_id,
+    tag: row.tag,
+    sha: row.sha,
+    status: oneOf<ReleaseStatus>(RELEASE_STATUSES, row.status, 'release status'),
+    prs: JSON.parse(row.prs) as number[],
+    authors: JSON.parse(row.authors) as string[],
+    runId: row.run_id,
+    incidentId: row.incident_id,
+    createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
@@ -229,5 +249,99 @@ export class SqlPipelineStore implements PipelineStore {
         }),
       )
       .execute();
+  }
+
+  async release(projectId: string, tag: string): Promise<ReleaseRecord | null> {
+    const row = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('tag', '=', tag)
+      .executeTakeFirst();
+    return row ? toRelease(row) : null;
+  }
+
+  async releases(projectId: string, limit: number): Promise<ReleaseRecord[]> {
+    const rows = await this.db
+      .selectFrom('releases')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .orderBy('created_at', 'desc')
+      .orderBy('tag', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toRelease);
+  }
+
+  async saveRelease(release: ReleaseRecord): Promise<void> {
+    const values = {
+      project_id: release.projectId,
+      tag: release.tag,
+      sha: release.sha,
+      status: release.status,
+      prs: JSON.stringify(release.prs),
+      authors: JSON.stringify(release.authors),
+      run_id: release.runId,
+      incident_id: release.incidentId,
+      created_at: release.createdAt,
+      updated_at: release.updatedAt,
+    };
+    await this.db
+      .insertInto('releases')
+      .values(values)
+      .onConflict((conflict) =>
+        conflict.columns(['project_id', 'tag']).doUpdateSet({
+          status: values.status,
+          run_id: values.run_id,
+          incident_id: values.incident_id,
+          updated_at: values.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  async insertIncident(incident: IncidentRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('incidents')
+      .values({
+        id: incident.id,
+        project_id: incident.projectId,
+        tag: incident.tag,
+        run_id: incident.runId,
+        reason: incident.reason,
+        created_at: incident.createdAt,
+        resolved_at: incident.resolvedAt,
+      })
+      .onConflict((conflict) => conflict.column('run_id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async appendMeasurement(runId: string, measurement: MeasurementRecord): Promise<void> {
+    await this.db
+      .insertInto('pipeline_measurements')
+      .values({
+        run_id: runId,
+        check_name: measurement.check,
+        outcome: measurement.outcome,
+        detail: measurement.detail,
+        at: measurement.at,
+      })
+      .execute();
+  }
+
+  async measurements(runId: string): Promise<MeasurementRecord[]> {
+    const rows = await this.db
+      .selectFrom('pipeline_measurements')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({
+      check: row.check_name,
+      outcome: oneOf(['ok', 'failed', 'inconclusive', 'error'] as const, row.outcome, 'measurement outcome'),
+      detail: row.detail,
+      at: row.at,
+    }));
   }
 }

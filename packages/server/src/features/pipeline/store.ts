@@ -1,6 +1,13 @@
 // The pipeline store: runs, their append-only transition log and output, and each environment's current deploy.
 import type { RunLogRecord } from '@trunkflow/core';
-import type { EnvironmentRecord, OutputLine, PipelineRun } from './model.js';
+import type {
+  EnvironmentRecord,
+  IncidentRecord,
+  MeasurementRecord,
+  OutputLine,
+  PipelineRun,
+  ReleaseRecord,
+} from './model.js';
 
 export interface PipelineStore {
   insertRun(run: PipelineRun): Promise<void>;
@@ -20,4 +27,14 @@ export interface PipelineStore {
   environment(projectId: string, envKey: string): Promise<EnvironmentRecord | null>;
   environments(projectId: string): Promise<EnvironmentRecord[]>;
   saveEnvironment(environment: EnvironmentRecord): Promise<void>;
+
+  release(projectId: string, tag: string): Promise<ReleaseRecord | null>;
+  /** Newest first. */
+  releases(projectId: string, limit: number): Promise<ReleaseRecord[]>;
+  saveRelease(release: ReleaseRecord): Promise<void>;
+  /** Inserts unless the run already recorded one; true when this call did. */
+  insertIncident(incident: IncidentRecord): Promise<boolean>;
+  appendMeasurement(runId: string, measurement: MeasurementRecord): Promise<void>;
+  /** Oldest first. */
+  measurements(runId: string): Promise<MeasurementRecord[]>;
 }

@@ -217,6 +217,47 @@ export interface EnvironmentsTable {
   updated_at: string;
 }
 
+/** A version tag the pipeline made, and how its production window went. */
+export interface ReleasesTable {
+  project_id: string;
+  tag: string;
+  sha: string;
+  /** `tagged`, `watching`, `passed`, `failed`, `rolled-back` or `inconclusive`. */
+  status: string;
+  /** JSON array of the PR numbers in the release. */
+  prs: string;
+  /** JSON array of their authors' user names: the people on watch. */
+  authors: string;
+  /** The production run that deploys it. */
+  run_id: string | null;
+  incident_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A failed deployment: a release whose window failed and was rolled back. */
+export interface IncidentsTable {
+  id: string;
+  project_id: string;
+  tag: string;
+  /** The rollback run that recorded it; one incident per rollback. */
+  run_id: string;
+  reason: string;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+/** One measurement of a monitoring window's check. */
+export interface PipelineMeasurementsTable {
+  id: Generated<number>;
+  run_id: string;
+  check_name: string;
+  /** `ok`, `failed`, `inconclusive` or `error`. */
+  outcome: string;
+  detail: string;
+  at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -236,4 +277,7 @@ export interface Database {
   pipeline_run_log: PipelineRunLogTable;
   pipeline_output: PipelineOutputTable;
   environments: EnvironmentsTable;
+  releases: ReleasesTable;
+  incidents: IncidentsTable;
+  pipeline_measurements: PipelineMeasurementsTable;
 }

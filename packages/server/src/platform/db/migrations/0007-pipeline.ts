@@ -1,4 +1,4 @@
-// Migration 0007: the delivery pipeline (runs, their transition log and output, environments, releases, incidents).
+// Migration 0007: the delivery pipeline (runs, their log, output and measurements, environments, releases, incidents).
 import type { Kysely, Migration } from 'kysely';
 import type { DialectName } from '../schema.js';
 
@@ -76,8 +76,51 @@ export function pipeline(dialect: DialectName): Migration {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('environments_pk', ['project_id', 'env_key'])
         .execute();
+      await db.schema
+        .createTable('releases')
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('tag', 'text', (c) => c.notNull())
+        .addColumn('sha', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('prs', 'text', (c) => c.notNull())
+        .addColumn('authors', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('incident_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('releases_pk', ['project_id', 'tag'])
+        .execute();
+      await db.schema
+        .createTable('incidents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('tag', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull().unique())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('resolved_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('pipeline_measurements')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('run_id', 'text', (c) => c.notNull().references('pipeline_runs.id'))
+        .addColumn('check_name', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('pipeline_measurements_run_idx')
+        .on('pipeline_measurements')
+        .columns(['run_id', 'id'])
+        .execute();
     },
     async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('pipeline_measurements').execute();
+      await db.schema.dropTable('incidents').execute();
+      await db.schema.dropTable('releases').execute();
       await db.schema.dropTable('environments').execute();
       await db.schema.dropTable('pipeline_output').execute();
       await db.schema.dropTable('pipeline_run_log').execute();
