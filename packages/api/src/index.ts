@@ -10,5 +10,6 @@ export * from './git-hook.js';
 export * from './jobs.js';
 export * from './notifications.js';
 export * from './numbers.js';
+export * from './pipeline.js';
 export * from './projects.js';
 export * from './pulls.js';

@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   login: async () => (await import('./commands/login.js')).registerLogin,
   project: async () => (await import('./commands/project.js')).registerProject,
   pr: async () => (await import('./commands/pr.js')).registerPr,
+  runs: async () => (await import('./commands/runs.js')).registerRuns,
+  envs: async () => (await import('./commands/envs.js')).registerEnvs,
   notify: async () => (await import('./commands/notify.js')).registerNotify,
   admin: async () => (await import('./commands/admin.js')).registerAdmin,
 };
@@ -43,7 +45,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
   const program = new Command('trunkflow')
     .description(
       "Trunkflow checks pull requests against a team's rules (trunkflow check, in any repository or CI, no server needed) " +
-        'and runs a server hosting git with pull requests, reviews and squash merge (trunkflow serve, then login, project, pr, notify, admin).',
+        'and runs a server hosting git with pull requests, reviews and squash merge (trunkflow serve, then login, project, pr, notify, admin); ' +
+        'runs and envs show its delivery pipeline.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
@@ -59,7 +62,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
   for (const register of await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()))) {
     register(program, io);
   }
-  const clientCommands = new Set(['login', 'logout', 'whoami', 'project', 'pr', 'notify', 'admin']);
+  const clientCommands = new Set(['login', 'logout', 'whoami', 'project', 'pr', 'runs', 'envs', 'notify', 'admin']);
   const configure = (command: Command, client: boolean) => {
     for (const sub of command.commands) {
       sub.exitOverride();

@@ -59,5 +59,7 @@ describe('the CLI bundle', () => {
   it('loads the API schemas for the client commands', () => {
     expect(loads(['main.js', chunk('pr')], 'api')).toBe(true);
     expect(loads(['main.js', chunk('admin')], 'api')).toBe(true);
+    expect(loads(['main.js', chunk('runs')], 'api')).toBe(true);
+    expect(loads(['main.js', chunk('envs')], 'api')).toBe(true);
   });
 });

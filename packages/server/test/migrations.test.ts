@@ -18,6 +18,13 @@ const TABLES = [
   'check_runs',
   'merge_attempts',
   'pending_pushes',
+  'pipeline_runs',
+  'pipeline_run_log',
+  'pipeline_output',
+  'environments',
+  'releases',
+  'incidents',
+  'pipeline_measurements',
   'notification_targets',
 ];
 

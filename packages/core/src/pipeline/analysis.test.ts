@@ -12,7 +12,12 @@ import {
 
 const START = 1_000_000;
 const MINUTE = 60_000;
-const LIMITS: AnalysisLimits = { ...DEFAULT_ANALYSIS_LIMITS, durationMs: 10 * MINUTE, intervalMs: MINUTE };
+const LIMITS: AnalysisLimits = {
+  ...DEFAULT_ANALYSIS_LIMITS,
+  durationMs: 10 * MINUTE,
+  intervalMs: MINUTE,
+  inconclusiveLimit: 0,
+};
 const END = START + LIMITS.durationMs;
 
 const CODES: Record<string, MeasurementOutcome> = { o: 'ok', f: 'failed', i: 'inconclusive', e: 'error' };
@@ -31,7 +36,7 @@ describe('DEFAULT_ANALYSIS_LIMITS', () => {
       durationMs: 30 * MINUTE,
       intervalMs: MINUTE,
       failureLimit: 0,
-      inconclusiveLimit: 0,
+      inconclusiveLimit: 3,
       consecutiveErrorLimit: 4,
     });
   });

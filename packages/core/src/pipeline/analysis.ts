@@ -29,12 +29,15 @@ export interface AnalysisLimits {
   consecutiveErrorLimit: number;
 }
 
-/** The defaults of a `monitor` block; `inconclusiveLimit` 0 as in Argo Rollouts. */
+/**
+ * The defaults of a `monitor` block, the same as trunkflow.yml's. `inconclusiveLimit` is 3, not
+ * Argo Rollouts' 0: a fresh Prometheus `rate()` has no data for its first intervals.
+ */
 export const DEFAULT_ANALYSIS_LIMITS: Readonly<AnalysisLimits> = {
   durationMs: 30 * 60_000,
   intervalMs: 60_000,
   failureLimit: 0,
-  inconclusiveLimit: 0,
+  inconclusiveLimit: 3,
   consecutiveErrorLimit: 4,
 };
 

@@ -37,7 +37,7 @@ describe('parseConfigFile', () => {
         kind: 'not-a-mapping',
         path: '(root)',
         message:
-          'the file must hold a mapping of settings, one `key: value` a line such as `trunk: main` (the keys are trunk, timezone and rules): `trunkflow init` writes a commented example',
+          'the file must hold a mapping of settings, one `key: value` a line such as `trunk: main` (the keys are trunk, timezone, rules, environments and proxy): `trunkflow init` writes a commented example',
       },
     ]);
   });

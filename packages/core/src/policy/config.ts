@@ -1,5 +1,6 @@
 // The `trunkflow.yml` schema: every rule's settings with the process documents' defaults.
 import * as z from 'zod';
+import { environmentsSchema, proxySchema } from '../pipeline/environments.js';
 import { RULE_IDS } from './types.js';
 
 const regexSource = z.string().superRefine((value, ctx) => {
@@ -199,6 +200,8 @@ export const trunkflowConfigSchema = z
     trunk: z.string().min(1).default('main').describe('The trunk branch.'),
     timezone,
     rules: rules.prefault({}),
+    environments: environmentsSchema,
+    proxy: proxySchema,
   })
   .describe('Trunkflow configuration (trunkflow.yml).');
 
@@ -229,9 +232,18 @@ function yamlValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Every default as the file writes it (`30m`, not 1800000), with each environment written out: what
+ * error messages show as the example to write.
+ */
+function documentedDefaults(): unknown {
+  const filled = trunkflowConfigSchema.parse({ environments: { preview: {}, staging: {}, production: {} } });
+  return z.encode(trunkflowConfigSchema, filled);
+}
+
 /** The default at `path` (e.g. ['rules', 'pr-size']), or undefined past the schema's keys. */
-function defaultAt(path: readonly PropertyKey[]): unknown {
-  let value: unknown = defaultConfig();
+function defaultAt(path: readonly PropertyKey[], defaults: unknown): unknown {
+  let value: unknown = defaults;
   for (const key of path) {
     if (typeof value !== 'object' || value === null) return undefined;
     value = (value as Record<PropertyKey, unknown>)[key];
@@ -240,15 +252,18 @@ function defaultAt(path: readonly PropertyKey[]): unknown {
 }
 
 /** What to write at `path`: `key: value` in backticks, from the documented defaults. */
-function exampleAt(path: readonly PropertyKey[]): string | null {
+function exampleAt(path: readonly PropertyKey[], defaults: unknown): string | null {
   // An item of a list is fixed by writing the list.
   const keyPath = typeof path[path.length - 1] === 'number' ? path.slice(0, -1) : path;
   const key = keyPath[keyPath.length - 1];
   if (key === undefined)
     return 'settings such as `trunk: main`, one per line (`trunkflow init` writes a commented file)';
   if (key === 'enabled') return '`enabled: true` or `enabled: false`';
-  if (key === 'rules') return `\`rules: { pr-size: ${yamlValue(defaultAt(['rules', 'pr-size']))} }\``;
-  const value = defaultAt(keyPath);
+  if (key === 'rules') return `\`rules: { pr-size: ${yamlValue(defaultAt(['rules', 'pr-size'], defaults))} }\``;
+  // An environment's defaults fill a screen; `{}` asks for all of them.
+  if (key === 'environments' && keyPath.length === 1) return '`environments: { staging: {} }` (every default)';
+  if (keyPath.length === 2 && keyPath[0] === 'environments') return `\`${String(key)}: {}\` (every default)`;
+  const value = defaultAt(keyPath, defaults);
   if (value === undefined) return null;
   if (Array.isArray(value) && value.length === 0) return `\`${String(key)}: [path/to/file]\``;
   return `\`${String(key)}: ${yamlValue(value)}\``;
@@ -271,14 +286,22 @@ function describeInput(input: unknown): string {
   return String(input);
 }
 
+/** Whether a schema's own `error` wrote the message (with its fix), rather than zod's generic words. */
+function writtenBySchema(issue: z.core.$ZodIssue): boolean {
+  const generic = z.config().localeError?.(issue as z.core.$ZodRawIssue);
+  return (typeof generic === 'string' ? generic : generic?.message) !== issue.message;
+}
+
 /** One zod issue as "what is wrong; write what", since zod's own words name neither key nor fix. */
-function explain(issue: z.core.$ZodIssue): string {
-  const example = exampleAt(issue.path);
+function explain(issue: z.core.$ZodIssue, defaults: unknown): string {
+  if (issue.code !== 'custom' && writtenBySchema(issue)) return issue.message;
+  const example = exampleAt(issue.path, defaults);
   const write = example === null ? '' : `; write ${example}`;
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case 'invalid_type': {
-      if (input === null || input === undefined) return `is empty${write} or remove the key`;
+      if (input === undefined) return `is required${write || ': add it'}`;
+      if (input === null) return `is empty${write} or remove the key`;
       const expected = EXPECTED[issue.expected] ?? issue.expected;
       return `expected ${expected}, got ${describeInput(input)}${write}`;
     }
@@ -300,12 +323,12 @@ function explain(issue: z.core.$ZodIssue): string {
 export function parseConfig(document: unknown): ConfigResult {
   const result = trunkflowConfigSchema.safeParse(document ?? {}, { reportInput: true });
   if (result.success) return { ok: true, config: result.data };
+  const defaults = documentedDefaults();
   const issues: ConfigIssue[] = [];
   for (const issue of result.error.issues) {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      const known = defaultAt(issue.path);
-      const knownKeys = typeof known === 'object' && known !== null ? Object.keys(known) : [];
+      const knownKeys = keysAt(issue.path, document);
       for (const key of issue.keys) {
         const fullPath = path ? `${path}.${key}` : key;
         const message =
@@ -316,13 +339,71 @@ export function parseConfig(document: unknown): ConfigResult {
       }
       continue;
     }
-    issues.push({ path: path || '(root)', message: explain(issue) });
+    issues.push({ path: path || '(root)', message: explain(issue, defaults) });
   }
   return { ok: false, issues };
 }
 
+/** The parts of a zod definition the key walk below reads. */
+interface SchemaDef {
+  type: string;
+  innerType?: z.core.$ZodType;
+  in?: z.core.$ZodType;
+  options?: z.core.$ZodType[];
+  discriminator?: string;
+  shape?: Record<string, z.core.$ZodType>;
+  element?: z.core.$ZodType;
+  valueType?: z.core.$ZodType;
+  values?: unknown[];
+}
+
+const defOf = (schema: z.core.$ZodType) => schema._zod.def as unknown as SchemaDef;
+
+function stepInto(value: unknown, key: PropertyKey): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+}
+
+/** The union option `value` was read with: by its discriminator, else the first option that is a mapping. */
+function optionFor(def: SchemaDef, value: unknown): z.core.$ZodType | undefined {
+  const options = def.options ?? [];
+  if (def.discriminator !== undefined) {
+    const tag = stepInto(value, def.discriminator);
+    return options.find((option) => {
+      const field = defOf(option).shape?.[def.discriminator ?? ''];
+      return field !== undefined && (defOf(field).values ?? []).includes(tag);
+    });
+  }
+  return options.find((option) => defOf(option).type === 'object');
+}
+
+/** The keys the schema knows for the mapping at `path` of `document`, for an unknown key's message. */
+function keysAt(path: readonly PropertyKey[], document: unknown): string[] {
+  let node: z.core.$ZodType | undefined = trunkflowConfigSchema;
+  let value = document;
+  let depth = 0;
+  while (node !== undefined) {
+    const def = defOf(node);
+    if (def.innerType !== undefined) node = def.innerType;
+    else if (def.in !== undefined) node = def.in;
+    else if (def.type === 'union') node = optionFor(def, value);
+    else if (depth === path.length) return def.shape === undefined ? [] : Object.keys(def.shape);
+    else {
+      const key = path[depth] as PropertyKey;
+      node = def.shape?.[String(key)] ?? def.element ?? def.valueType;
+      value = stepInto(value, key);
+      depth += 1;
+    }
+  }
+  return [];
+}
+
 export function defaultConfig(): TrunkflowConfig {
   return trunkflowConfigSchema.parse({});
+}
+
+/** Settings in the file's own notation (`30m` rather than milliseconds, argument lists for commands), to print. */
+export function encodeConfig(config: TrunkflowConfig): unknown {
+  return z.encode(trunkflowConfigSchema, config);
 }
 
 /** JSON Schema of `trunkflow.yml`, generated from the zod schema. */

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'pr.merge': 'developer',
   'pr.close': 'developer',
   'events.read': 'viewer',
+  /** Cancel a pipeline run. */
+  'pipeline.operate': 'developer',
   /** Add, list and remove a project's notification targets (they hold webhook URLs and secrets). */
   'notifications.manage': 'maintainer',
 } as const satisfies Record<string, Role>;

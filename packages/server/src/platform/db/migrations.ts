@@ -6,6 +6,7 @@ import { pendingPushes } from './migrations/0003-pending-pushes.js';
 import { userEmail } from './migrations/0004-user-email.js';
 import { projectVisibility } from './migrations/0005-project-visibility.js';
 import { jobs } from './migrations/0006-jobs.js';
+import { pipeline } from './migrations/0007-pipeline.js';
 import { notifications } from './migrations/0008-notifications.js';
 import type { DialectName } from './schema.js';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0004-user-email', userEmail],
   ['0005-project-visibility', projectVisibility],
   ['0006-jobs', jobs],
+  ['0007-pipeline', pipeline],
   ['0008-notifications', notifications],
 ];
 

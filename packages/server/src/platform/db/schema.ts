@@ -157,6 +157,107 @@ export interface JobWorkersTable {
   heartbeat_at: Date;
 }
 
+/** A delivery pipeline run (features/pipeline); `state` is its core/pipeline RunState as JSON. */
+export interface PipelineRunsTable {
+  id: string;
+  project_id: string;
+  /** `preview`, `staging` or `production`. */
+  environment: string;
+  /** `pr-<n>` for a preview, else the environment's name. */
+  env_key: string;
+  pr_number: number | null;
+  sha: string;
+  version: string | null;
+  /** `deploy`, `rollback` or `destroy`. */
+  kind: string;
+  /** What started it: `pull_request`, `trunk`, `tag`, `manual`, `monitor`. */
+  trigger: string;
+  actor: string | null;
+  /** What caused it, unique: `event:<id>` when an event consumer queued it; null for a person's. */
+  source: string | null;
+  status: string;
+  state: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** Every transition of every run, append-only. */
+export interface PipelineRunLogTable {
+  id: Generated<number>;
+  run_id: string;
+  /** JSON of a core/pipeline RunLogRecord. */
+  record: string;
+  created_at: string;
+}
+
+/** One line of a step's output. */
+export interface PipelineOutputTable {
+  id: Generated<number>;
+  run_id: string;
+  step: number;
+  /** `stdout`, `stderr` or `system`. */
+  stream: string;
+  line: string;
+  at: string;
+}
+
+/** What each environment of a project serves now. */
+export interface EnvironmentsTable {
+  project_id: string;
+  env_key: string;
+  kind: string;
+  pr_number: number | null;
+  /** `deploying`, `live`, `failed` or `destroyed`. */
+  status: string;
+  url: string | null;
+  sha: string | null;
+  version: string | null;
+  run_id: string | null;
+  updated_at: string;
+}
+
+/** A version tag the pipeline made, and how its production window went. */
+export interface ReleasesTable {
+  project_id: string;
+  tag: string;
+  sha: string;
+  /** `tagged`, `watching`, `passed`, `failed`, `rolled-back` or `inconclusive`. */
+  status: string;
+  /** JSON array of the PR numbers in the release. */
+  prs: string;
+  /** JSON array of their authors' user names: the people on watch. */
+  authors: string;
+  /** The production run that deploys it. */
+  run_id: string | null;
+  incident_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A failed deployment: a release whose window failed and was rolled back. */
+export interface IncidentsTable {
+  id: string;
+  project_id: string;
+  tag: string;
+  /** The rollback run that recorded it; one incident per rollback. */
+  run_id: string;
+  reason: string;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+/** One measurement of a monitoring window's check. */
+export interface PipelineMeasurementsTable {
+  id: Generated<number>;
+  run_id: string;
+  check_name: string;
+  /** `ok`, `failed`, `inconclusive` or `error`. */
+  outcome: string;
+  detail: string;
+  at: string;
+}
+
 /** A project's notification targets (features/notifications); URLs and secrets are sealed (platform/secrets). */
 export interface NotificationTargetsTable {
   id: string;
@@ -193,5 +294,12 @@ export interface Database {
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   job_workers: JobWorkersTable;
+  pipeline_runs: PipelineRunsTable;
+  pipeline_run_log: PipelineRunLogTable;
+  pipeline_output: PipelineOutputTable;
+  environments: EnvironmentsTable;
+  releases: ReleasesTable;
+  incidents: IncidentsTable;
+  pipeline_measurements: PipelineMeasurementsTable;
   notification_targets: NotificationTargetsTable;
 }
