@@ -38,14 +38,23 @@ export interface PipelineTransaction {
   jobs: PipelineJobs;
 }
 
-/** What executing a step may tell the engine besides its outcome: the environment it changed. */
+/** Work a step's result brings with it, done in the transaction that records the result (releases, notifications). */
+export type StepFollowUp = (tx: PipelineTransaction) => Promise<void>;
+
+/** What executing a step may tell the engine besides its outcome: the environment it changed, the run's version. */
 export type StepResult =
-  | { outcome: 'succeeded'; reason?: string; environment?: Partial<EnvironmentRecord> }
-  | { outcome: 'failed'; reason: string; environment?: Partial<EnvironmentRecord> }
+  | {
+      outcome: 'succeeded';
+      reason?: string;
+      environment?: Partial<EnvironmentRecord>;
+      version?: string;
+      record?: StepFollowUp;
+    }
+  | { outcome: 'failed'; reason: string; environment?: Partial<EnvironmentRecord>; record?: StepFollowUp }
   /** A monitor step whose window goes on: measure again at `at`. */
   | { outcome: 'measure-again'; at: Date }
   /** A monitor step whose window ended inconclusive: it waits for a person. */
-  | { outcome: 'hold'; reason: string };
+  | { outcome: 'hold'; reason: string; record?: StepFollowUp };
 
 export interface StepContext {
   project: Project;
@@ -261,6 +270,7 @@ export class PipelineEngine {
           return `${step.kind} measures again at ${result.at.toISOString()}`;
         case 'hold':
           await this.applyIn(tx, fresh, [{ type: 'step.hold', step: step.index, reason: result.reason }]);
+          await result.record?.(tx);
           return `${step.kind} holds: ${result.reason}`;
         case 'succeeded':
         case 'failed': {
@@ -268,8 +278,10 @@ export class PipelineEngine {
             result.outcome === 'succeeded'
               ? { type: 'step.succeed', step: step.index, ...(result.reason ? { reason: result.reason } : {}) }
               : { type: 'step.fail', step: step.index, reason: result.reason };
-          await this.applyIn(tx, fresh, [event], result.environment?.url ?? undefined);
-          if (result.environment) await this.saveEnvironment(tx, fresh, result.environment);
+          const versioned = result.outcome === 'succeeded' && result.version ? { ...fresh, version: result.version } : fresh;
+          await this.applyIn(tx, versioned, [event], result.environment?.url ?? undefined);
+          if (result.environment) await this.saveEnvironment(tx, versioned, result.environment);
+          await result.record?.(tx);
           await this.wake(tx, payload);
           return `${step.kind} ${result.outcome}`;
         }
