@@ -71,7 +71,7 @@ function upstream(name: string) {
       );
     });
   });
-  server.on('upgrade', (req, socket: Socket) => {
+  server.on('upgrade', (_req, socket: Socket) => {
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n' +
         `x-upstream: ${name}\r\n\r\n`,
