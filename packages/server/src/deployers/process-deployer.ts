@@ -205,7 +205,7 @@ export class ProcessDeployer implements Deployer {
     }
     let launched: { url: string; release: ProcessRelease; app: SupervisedApp };
     try {
-      const url = await this.options.proxy.expose(ref);
+      const url = await this.options.proxy.expose(ref, request.proxyMode);
       const facts = this.facts(ref, request.sha, request.version, url);
       const buildEnv = childEnv(this.options.baseEnv, request.variables, request.secrets, facts);
       for (const phase of ['install', 'build'] as const) {
@@ -235,6 +235,7 @@ export class ProcessDeployer implements Deployer {
         secretNames: Object.keys(request.secrets).sort(),
         healthPath: request.healthPath,
         healthTimeoutMs: request.timeouts.healthMs,
+        ...(request.proxyMode ? { proxyMode: request.proxyMode } : {}),
         port: await freeLoopbackPort(),
         pid: null,
         deployedAt: clock.now().toISOString(),
@@ -277,7 +278,7 @@ export class ProcessDeployer implements Deployer {
         'failed',
       );
     }
-    const url = await this.options.proxy.expose(ref);
+    const url = await this.options.proxy.expose(ref, kept.proxyMode);
     const release: ProcessRelease = {
       ...kept,
       port: await freeLoopbackPort(),
@@ -331,7 +332,7 @@ export class ProcessDeployer implements Deployer {
       const missing = current.secretNames.filter((name) => !(name in secrets));
       if (missing.length > 0)
         output(`secrets not given at adoption, a restart runs without them: ${missing.join(', ')}`);
-      const url = await this.options.proxy.expose(ref);
+      const url = await this.options.proxy.expose(ref, current.proxyMode);
       const owned = current.pid !== null && (await this.owns(current.pid, current.tree));
       if (owned && current.pid !== null && (await probe(current.port, current.healthPath)).ok) {
         const app = this.appFor(ref, current, secrets, url);

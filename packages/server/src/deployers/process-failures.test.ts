@@ -193,6 +193,17 @@ describe('process deployer: failures and limits', () => {
     await server.deployers.process.destroy(ref);
   });
 
+  it('serves an environment on its own loopback port with proxy.mode port, and closes it on destroy', async () => {
+    const ref: EnvironmentRef = { project: 'tiny', environment: 'preview', pr: 8 };
+    const result = await deploy({ environment: ref, proxyMode: 'port' }).promise;
+    expect(result.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const port = Number(new URL(result.url).port);
+    const env = JSON.parse((await httpGet(port, '/env')).body);
+    expect(env.TRUNKFLOW_URL).toBe(result.url);
+    await server.deployers.process.destroy(ref);
+    await expect(httpGet(port, '/env')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it('reports a crash loop and keeps restarting with backoff', async () => {
     const ref: EnvironmentRef = { project: 'tiny', environment: 'production' };
     // Healthy at first, then it exits: the deploy succeeds and supervision takes over.

@@ -301,17 +301,21 @@ describe('port mode', () => {
     proxy.route(shopPreview, appPort);
     const answer = await get(port, '/x', 'anything');
     expect(JSON.parse(answer.body)).toMatchObject({ name: 'app', url: '/x' });
-    // Host routing is off in port mode: the server's own port is left to the API.
-    expect(proxy.handleRequest({ headers: { host: 'pr-1.shop.localhost' } } as never, {} as never)).toBe(false);
+    // Its host name still routes, on a server the proxy is installed in.
+    expect(proxy.upstreamOf(shopPreview)).toBe(appPort);
 
     const staging = await proxy.expose(shopStaging);
     expect(staging).not.toBe(url);
     await proxy.close();
 
-    const again = createProxy({ mode: 'port', serverPort: () => 1, dataDir });
+    const again = createProxy({ mode: 'host', serverPort: () => 4400, dataDir });
     proxies.push(again);
-    expect(await again.expose(shopPreview)).toBe(url);
-    await again.forget(shopPreview);
+    expect(await again.expose(shopPreview, 'port')).toBe(url);
+    // Back to host mode (trunkflow.yml changed): the port closes, the URL is the host name.
+    expect(await again.expose(shopPreview)).toBe('http://pr-1.shop.localhost:4400');
     await expect(get(port, '/', 'anything')).rejects.toThrow(/ECONNREFUSED/);
+    expect(await again.expose(shopStaging, 'port')).toBe(staging);
+    await again.forget(shopStaging);
+    await expect(get(Number(new URL(staging).port), '/', 'anything')).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -22,7 +22,11 @@ import {
 export type ProxyMode = 'host' | 'port';
 
 export interface ProxyOptions {
-  /** `host`: by Host header on the server's port; `port`: each environment on its own loopback port. */
+  /**
+   * The default for `expose`. `host`: the environment's URL is its host name on the server's port.
+   * `port`: it also gets a loopback port of its own, and that is its URL, for clients that cannot
+   * set the Host header. Host names are routed in both modes.
+   */
   mode: ProxyMode;
   /** The port the server listens on, read whenever a host-mode URL is made (listen may pick it late). */
   serverPort: () => number;
@@ -33,14 +37,17 @@ export interface ProxyOptions {
 
 export interface EnvironmentProxy {
   readonly mode: ProxyMode;
-  /** The environment's public URL (its TRUNKFLOW_URL); in port mode this opens its port. */
-  expose(environment: EnvironmentRef): Promise<string>;
+  /**
+   * The environment's public URL (its TRUNKFLOW_URL). `port` mode (trunkflow.yml's `proxy.mode`,
+   * else the proxy's default) opens its port, the one it had before if it can; `host` closes it.
+   */
+  expose(environment: EnvironmentRef, mode?: ProxyMode): Promise<string>;
   /** Sends the environment's traffic to a loopback port from the next request on: one map write, so the flip is atomic. */
   route(environment: EnvironmentRef, upstreamPort: number): void;
   upstreamOf(environment: EnvironmentRef): number | null;
   /** Stops routing and, in port mode, closes the environment's port. */
   forget(environment: EnvironmentRef): Promise<void>;
-  /** Serves the request when its Host names an environment (host mode) and returns true; false leaves it alone. */
+  /** Serves the request when its Host names an environment and returns true; false leaves it alone. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
   /** The same for a websocket upgrade. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
@@ -200,8 +207,20 @@ export function createProxy(options: ProxyOptions): EnvironmentProxy {
       server.closeAllConnections();
     });
 
+  /** Closes the environment's own port, if it has one, and forgets the number. */
+  const closePort = async (ref: EnvironmentRef) => {
+    const key = environmentKey(ref);
+    const opening = listeners.get(key);
+    if (opening === undefined) return;
+    listeners.delete(key);
+    const listener = await opening.catch(() => null);
+    if (listener !== null) await closeServer(listener.server);
+    const ports = await readPorts();
+    delete ports[key];
+    await writePorts(ports);
+  };
+
   const handleRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (options.mode !== 'host') return false;
     const ref = environmentOfHost(req.headers.host);
     if (ref === null) return false;
     forward(ref, req, res);
@@ -209,7 +228,6 @@ export function createProxy(options: ProxyOptions): EnvironmentProxy {
   };
 
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
-    if (options.mode !== 'host') return false;
     const ref = environmentOfHost(req.headers.host);
     if (ref === null) return false;
     forwardUpgrade(ref, req, socket, head);
@@ -218,10 +236,13 @@ export function createProxy(options: ProxyOptions): EnvironmentProxy {
 
   return {
     mode: options.mode,
-    async expose(ref) {
-      if (options.mode === 'host') return `http://${environmentHost(ref)}:${options.serverPort()}`;
-      const { port } = await openPort(ref);
-      return `http://127.0.0.1:${port}`;
+    async expose(ref, mode = options.mode) {
+      if (mode === 'port') {
+        const { port } = await openPort(ref);
+        return `http://127.0.0.1:${port}`;
+      }
+      await closePort(ref);
+      return `http://${environmentHost(ref)}:${options.serverPort()}`;
     },
     route(ref, upstreamPort) {
       upstreams.set(environmentKey(ref), { ref, port: upstreamPort });
@@ -230,16 +251,8 @@ export function createProxy(options: ProxyOptions): EnvironmentProxy {
       return upstreams.get(environmentKey(ref))?.port ?? null;
     },
     async forget(ref) {
-      const key = environmentKey(ref);
-      upstreams.delete(key);
-      const opening = listeners.get(key);
-      if (opening === undefined) return;
-      listeners.delete(key);
-      const listener = await opening.catch(() => null);
-      if (listener !== null) await closeServer(listener.server);
-      const ports = await readPorts();
-      delete ports[key];
-      await writePorts(ports);
+      upstreams.delete(environmentKey(ref));
+      await closePort(ref);
     },
     handleRequest,
     handleUpgrade,

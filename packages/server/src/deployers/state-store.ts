@@ -22,6 +22,8 @@ const processReleaseSchema = z.object({
   secretNames: z.array(z.string()),
   healthPath: z.string(),
   healthTimeoutMs: z.number().int().positive(),
+  /** How the proxy serves it: a restarted server opens the same kind of URL again. */
+  proxyMode: z.enum(['host', 'port']).optional(),
   /** The app's loopback port, and its process group while it runs (null once stopped). */
   port: z.number().int().min(1).max(65_535),
   pid: z.number().int().positive().nullable(),

@@ -45,6 +45,8 @@ export interface DeployRequest {
   /** A path such as `/healthz` that answers 2xx once the app is up. */
   healthPath: string;
   timeouts: DeployTimeouts;
+  /** `process` only: trunkflow.yml's `proxy.mode`; without it, the proxy's default. */
+  proxyMode?: 'host' | 'port';
   signal?: AbortSignal;
   log: LogSink;
 }
