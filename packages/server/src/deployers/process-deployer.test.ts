@@ -237,11 +237,16 @@ describe('process deployer with the demo app', () => {
       return answer?.status === 200 ? JSON.parse(answer.body) : undefined;
     });
     expect(healthy).toMatchObject({ sha: first, version: 'v0.0.1', env: 'production' });
-    const status = await server.deployers.process.status(production);
-    expect(status).toMatchObject({ state: 'running', pid: report?.pid });
+    // Supervision sees it healthy on its own next probe.
+    await waitFor('the restarted app to count as running', async () => {
+      const status = await server.deployers.process.status(production);
+      return status?.state === 'running' && status.pid === report?.pid ? true : undefined;
+    });
     // The new server follows the restarted app's output.
-    expect(server.appLines.some((entry) => entry.stream === 'stdout' && entry.line.includes('listening on port'))).toBe(
-      true,
+    await waitFor('the restarted app’s output', () =>
+      server.appLines.some((entry) => entry.stream === 'stdout' && entry.line.includes('listening on port'))
+        ? true
+        : undefined,
     );
 
     await server.deployers.process.destroy(production);

@@ -1,6 +1,6 @@
 // The embedded `process` deployer: a worktree per deploy, install and build, then the app supervised behind the proxy.
 import { randomBytes } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../platform/clock.js';
 import { type BaseEnv, childEnv } from './child-env.js';
@@ -12,7 +12,7 @@ import { freeLoopbackPort } from './ports.js';
 import { processAlive, processRunsIn, stopGroup } from './process-group.js';
 import type { EnvironmentProxy } from './proxy.js';
 import { runPhase } from './run-command.js';
-import { type ProcessRelease, type ProcessState, StateStore } from './state-store.js';
+import { type PendingRelease, type ProcessRelease, type ProcessState, StateStore } from './state-store.js';
 import {
   type AppEvent,
   type AppTiming,
@@ -167,14 +167,15 @@ export class ProcessDeployer implements Deployer {
   async adopt(options: AdoptOptions = {}): Promise<AdoptionReport[]> {
     const reports: AdoptionReport[] = [];
     for (const record of await this.store.all()) {
-      if (record.kind !== 'process' || record.current === null) continue;
+      if (record.kind !== 'process') continue;
       const ref = record.environment;
       if (this.apps.has(environmentKey(ref))) continue;
-      reports.push(
-        await this.operations.run(environmentKey(ref), () =>
-          this.adoptNow(record as ProcessState & { current: ProcessRelease }, options),
-        ),
-      );
+      const report = await this.operations.run(environmentKey(ref), async () => {
+        await this.settle(record);
+        const current = record.current;
+        return current === null ? null : this.adoptNow({ ...record, current }, options);
+      });
+      if (report !== null) reports.push(report);
     }
     return reports;
   }
@@ -196,16 +197,18 @@ export class ProcessDeployer implements Deployer {
     const id = `${request.sha.slice(0, 12)}-${randomBytes(3).toString('hex')}`;
     const tree = join(dir, id);
 
+    const url = await this.options.proxy.expose(ref, request.proxyMode);
+    await this.setPending(ref, url, { id, repoPath: request.repoPath, tree, pid: null, keepTree: false });
     system(`checking out ${request.sha} into ${tree}`);
     try {
       await addWorktree(request.repoPath, tree, request.sha);
     } catch (error) {
       await removeWorktree(request.repoPath, tree);
+      await this.setPending(ref, url, null);
       throw new DeployError(`could not check out ${request.sha}: ${(error as Error).message}`, 'checkout', 'failed');
     }
-    let launched: { url: string; release: ProcessRelease; app: SupervisedApp };
+    let launched: { release: ProcessRelease; app: SupervisedApp };
     try {
-      const url = await this.options.proxy.expose(ref, request.proxyMode);
       const facts = this.facts(ref, request.sha, request.version, url);
       const buildEnv = childEnv(this.options.baseEnv, request.variables, request.secrets, facts);
       for (const phase of ['install', 'build'] as const) {
@@ -247,14 +250,15 @@ export class ProcessDeployer implements Deployer {
       const outcome = await app.launch(sink, request.signal);
       if (outcome.kind !== 'healthy') throw this.launchError(outcome, release, app);
       system(`healthy: ${request.healthPath} answered on port ${release.port}`);
-      launched = { url, release, app };
+      launched = { release, app };
     } catch (error) {
       await removeWorktree(request.repoPath, tree);
       await this.removeOutputFiles(dir, id);
+      await this.setPending(ref, url, null);
       throw error;
     }
     // From here the new app serves: a failure below must not take its tree away.
-    const { url, release, app } = launched;
+    const { release, app } = launched;
     await this.switchTo(ref, url, { ...release, pid: app.pid }, app, system);
     return { url, sha: request.sha, version: request.version, pid: app.pid ?? undefined, port: release.port };
   }
@@ -291,6 +295,7 @@ export class ProcessDeployer implements Deployer {
     );
     const outcome = await app.launch(sink, options.signal);
     if (outcome.kind !== 'healthy') {
+      await this.setPending(ref, url, null);
       const error = this.launchError(outcome, release, app);
       throw new DeployError(error.message, 'rollback', error.reason);
     }
@@ -364,7 +369,7 @@ export class ProcessDeployer implements Deployer {
     }
   }
 
-  /** New app healthy → route flips → record written → the old app drains, then stops; unneeded trees go. */
+  /** New app healthy → record written → route flips → the old app drains, then stops; unneeded trees go. */
   private async switchTo(
     ref: EnvironmentRef,
     url: string,
@@ -376,14 +381,15 @@ export class ProcessDeployer implements Deployer {
     const key = environmentKey(ref);
     const old = this.apps.get(key);
     const keep = keepCurrent || (this.options.keepPrevious ?? ((env) => env.environment === 'production'))(ref);
-    this.options.proxy.route(ref, release.port);
-    this.apps.set(key, app);
     let before: ProcessState | null = null;
+    // Recorded before the flip: a crash right after it leaves a record that names the app serving.
     await this.update(ref, (state) => {
       before = state;
       const previous = keep && state?.current ? { ...state.current, pid: null } : null;
-      return { kind: 'process', environment: ref, url, current: release, previous };
+      return { kind: 'process', environment: ref, url, current: { ...release, pid: app.pid }, previous, pending: null };
     });
+    this.apps.set(key, app);
+    this.options.proxy.route(ref, release.port);
     const prior = before as ProcessState | null;
     system(`switched ${describeEnvironment(ref)} to ${release.sha} at ${url}`);
     if (old !== undefined || prior?.current?.pid) {
@@ -401,14 +407,56 @@ export class ProcessDeployer implements Deployer {
     }
   }
 
+  private async setPending(ref: EnvironmentRef, url: string, pending: PendingRelease | null): Promise<void> {
+    await this.update(ref, (state) => {
+      if (state === null) {
+        return pending === null
+          ? null
+          : { kind: 'process', environment: ref, url, current: null, previous: null, pending };
+      }
+      // A first deploy that failed leaves nothing behind.
+      if (pending === null && state.current === null && state.previous === null) return 'remove';
+      return { ...state, pending };
+    });
+  }
+
+  /**
+   * What a crash left: a launch under way is stopped and its tree removed; trees and output
+   * files no record names (a checkout or build the crash cut short) are removed too.
+   */
+  private async settle(record: ProcessState): Promise<void> {
+    const ref = record.environment;
+    const dir = this.store.dirOf(ref);
+    const pending = record.pending;
+    if (pending?.pid != null && (await this.owns(pending.pid, pending.tree))) {
+      await stopGroup(pending.pid, this.timing.stopGraceMs);
+    }
+    const named = [record.current, record.previous].filter((release) => release !== null);
+    const ids = new Set(named.map((release) => release.id));
+    const repoPath = named[0]?.repoPath ?? pending?.repoPath;
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const id = entry.name.replace(/\.(stdout|stderr)\.log$/, '');
+      if (ids.has(id) || entry.name === 'state.json') continue;
+      if (entry.isDirectory()) {
+        if (repoPath !== undefined) await removeWorktree(repoPath, join(dir, entry.name));
+        else await rm(join(dir, entry.name), { recursive: true, force: true });
+      } else if (entry.name.endsWith('.log')) {
+        await rm(join(dir, entry.name), { force: true });
+      }
+    }
+    if (pending) await this.setPending(ref, record.url, null);
+  }
+
+  /** null from `change` leaves the record as it is; 'remove' removes the environment's folder. */
   private async update(
     ref: EnvironmentRef,
-    change: (state: ProcessState | null) => ProcessState | null,
+    change: (state: ProcessState | null) => ProcessState | null | 'remove',
   ): Promise<void> {
     await this.writes.run(environmentKey(ref), async () => {
       const record = await this.store.read(ref);
       const next = change(record?.kind === 'process' ? record : null);
-      if (next !== null) await this.store.write(ref, next);
+      if (next === 'remove') await this.store.remove(ref);
+      else if (next !== null) await this.store.write(ref, next);
     });
   }
 
@@ -439,11 +487,14 @@ export class ProcessDeployer implements Deployer {
         output: (stream, line, at) => this.options.onAppOutput?.(ref, stream, line, at),
         event: (event) => this.options.onAppEvent?.(ref, event),
         pidChanged: (pid) => {
-          // Only while it is the environment's current app: a failed launch never replaces the record.
-          if (this.apps.get(environmentKey(ref)) !== app) return;
-          void this.update(ref, (state) =>
-            state?.current?.id === release.id ? { ...state, current: { ...state.current, pid } } : state,
-          ).catch(() => undefined);
+          // The current app's record follows its restarts; a launch's, its pending entry (so a crash can stop it).
+          const current = this.apps.get(environmentKey(ref)) === app;
+          void this.update(ref, (state) => {
+            if (state === null) return null;
+            if (current && state.current?.id === release.id) return { ...state, current: { ...state.current, pid } };
+            if (!current && state.pending?.id === release.id) return { ...state, pending: { ...state.pending, pid } };
+            return null;
+          }).catch(() => undefined);
         },
       },
       this.timing,

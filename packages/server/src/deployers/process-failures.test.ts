@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnvFrom, childEnv } from './child-env.js';
 import type { EnvironmentRef } from './environment.js';
-import { groupAlive } from './process-group.js';
+import { groupAlive, spawnGroup } from './process-group.js';
 import {
   collectingSink,
   createTestRepo,
@@ -16,6 +16,7 @@ import {
   waitFor,
 } from './test-harness.js';
 import { DeployError, type DeployRequest } from './types.js';
+import { addWorktree } from './worktree.js';
 
 /** A tiny app: answers /healthz (or 500 with UNHEALTHY set), prints its env on /env, exits after EXIT_AFTER_MS if set. */
 const APP = `
@@ -221,6 +222,34 @@ describe('process deployer: failures and limits', () => {
     expect(server.appLines.some((entry) => entry.stream === 'system' && entry.line.includes('crash loop'))).toBe(true);
     await server.deployers.process.destroy(ref);
     expect(await server.deployers.process.status(ref)).toBeNull();
+  });
+
+  it('on adoption, stops a launch a crash interrupted and removes trees no record names', async () => {
+    const ref: EnvironmentRef = { project: 'tiny', environment: 'production' };
+    const store = server.deployers.process.store;
+    const dir = store.dirOf(ref);
+    const launching = join(dir, 'launching');
+    const stray = join(dir, 'cut-short');
+    await addWorktree(repo.bare, launching, sha);
+    await addWorktree(repo.bare, stray, sha);
+    // The app a crashed server was starting: alive, in its tree, in its own group.
+    const child = spawnGroup(['node', '-e', 'setTimeout(() => {}, 60000)'], { cwd: launching, env: {}, stdio: 'pipe' });
+    const pid = child.pid as number;
+    await store.write(ref, {
+      kind: 'process',
+      environment: ref,
+      url: 'http://tiny.localhost:1',
+      current: null,
+      previous: null,
+      pending: { id: 'launching', repoPath: repo.bare, tree: launching, pid, keepTree: false },
+    });
+    const reports = await server.deployers.adopt();
+    expect(reports).toEqual([]);
+    expect(groupAlive(pid)).toBe(false);
+    // Nothing had been deployed there: nothing is left.
+    expect(await readdir(dir).catch(() => [])).toEqual([]);
+    expect(await store.read(ref)).toBeNull();
+    expect(await readdir(join(repo.bare, 'worktrees')).catch(() => [])).toEqual([]);
   });
 
   it('lets later layers win in the child env: base, then variables and secrets, then Trunkflow’s facts', () => {

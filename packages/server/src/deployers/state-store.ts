@@ -30,6 +30,20 @@ const processReleaseSchema = z.object({
   deployedAt: z.string(),
 });
 
+/**
+ * A deploy or rollback under way: its tree exists and its app may be starting. A server that
+ * restarts finds it here, stops its process group and removes its tree, so no half-started app
+ * outlives a crash and no deploy of it runs twice.
+ */
+const pendingSchema = z.object({
+  id: z.string(),
+  repoPath: z.string(),
+  tree: z.string(),
+  pid: z.number().int().positive().nullable(),
+  /** A rollback's tree is the kept build: it stays. */
+  keepTree: z.boolean(),
+});
+
 const processStateSchema = z.object({
   kind: z.literal('process'),
   environment: environmentSchema,
@@ -37,6 +51,7 @@ const processStateSchema = z.object({
   current: processReleaseSchema.nullable(),
   /** Production's kept build: stopped, its tree left in place for a rollback without install or build. */
   previous: processReleaseSchema.nullable(),
+  pending: pendingSchema.nullable().optional(),
 });
 
 const commandStateSchema = z.object({
@@ -57,6 +72,7 @@ const stateSchema = z.object({
 });
 
 export type ProcessRelease = z.infer<typeof processReleaseSchema>;
+export type PendingRelease = z.infer<typeof pendingSchema>;
 export type ProcessState = z.infer<typeof processStateSchema>;
 export type CommandState = z.infer<typeof commandStateSchema>;
 export type EnvironmentRecord = ProcessState | CommandState;
