@@ -26,7 +26,7 @@ export class FileTail {
     private readonly options: FileTailOptions,
   ) {}
 
-  /** From the start of the file, or from its current end (an adopted app's old output was read before). */
+  /** From the start of the file, or from its current end (output an earlier run wrote was read then). */
   async start(fromEnd: boolean): Promise<void> {
     this.handle = await open(this.path, 'a+');
     this.offset = fromEnd ? (await this.handle.stat()).size : 0;

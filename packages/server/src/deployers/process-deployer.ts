@@ -198,7 +198,8 @@ export class ProcessDeployer implements Deployer {
     const tree = join(dir, id);
 
     const url = await this.options.proxy.expose(ref, request.proxyMode);
-    await this.setPending(ref, url, { id, repoPath: request.repoPath, tree, pid: null, keepTree: false });
+    const pending: PendingRelease = { id, repoPath: request.repoPath, tree, pid: null, keepTree: false };
+    await this.setPending(ref, url, pending);
     system(`checking out ${request.sha} into ${tree}`);
     try {
       await addWorktree(request.repoPath, tree, request.sha);
@@ -223,6 +224,8 @@ export class ProcessDeployer implements Deployer {
           mask,
           clock,
           graceMs: this.timing.commandGraceMs,
+          // Recorded, so a server killed during the install stops it when it starts again.
+          onSpawn: (pid) => void this.setPending(ref, url, { ...pending, pid }).catch(() => undefined),
         });
       }
 

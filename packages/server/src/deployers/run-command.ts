@@ -14,6 +14,8 @@ export interface RunCommandOptions {
   clock: Clock;
   /** How long the group gets between SIGTERM and SIGKILL when it must stop. */
   graceMs: number;
+  /** The command's process group, once it runs. */
+  onSpawn?: ((pid: number) => void) | undefined;
 }
 
 export type CommandOutcome =
@@ -33,6 +35,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandOutcome> 
       resolve({ kind: 'not-started', message: (error as Error).message });
       return;
     }
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const lines = streamSplitters(options.sink, options.clock);
     child.stdout?.on('data', (chunk: Buffer) => lines.stdout.write(chunk));
     child.stderr?.on('data', (chunk: Buffer) => lines.stderr.write(chunk));
@@ -98,6 +101,7 @@ export interface PhaseOptions {
   graceMs: number;
   /** Sees every (masked) output line, e.g. to find `TRUNKFLOW_URL=`. */
   onLine?: (line: string) => void;
+  onSpawn?: (pid: number) => void;
 }
 
 /** Runs one step of a deploy (install, build, deploy…); a null command is skipped. Throws a DeployError with the step's last lines. */
@@ -123,6 +127,7 @@ export async function runPhase(options: PhaseOptions): Promise<void> {
     },
     clock: options.clock,
     graceMs: options.graceMs,
+    onSpawn: options.onSpawn,
   });
   if (outcome.kind === 'exited' && outcome.code === 0) return;
   const reason = outcome.kind === 'timeout' ? 'timeout' : outcome.kind === 'aborted' ? 'aborted' : 'failed';

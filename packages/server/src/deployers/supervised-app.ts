@@ -109,7 +109,8 @@ export class SupervisedApp {
    */
   async launch(sink: LogSink, signal?: AbortSignal): Promise<LaunchOutcome> {
     this.extraSink = sink;
-    await Promise.all(this.tails.map((tail) => tail.start(false)));
+    // From the files' current end: a rollback starts a kept build whose files hold its old output.
+    await Promise.all(this.tails.map((tail) => tail.start(true)));
     const started = await this.spawn();
     const outcome: LaunchOutcome = !started
       ? { kind: 'not-started', message: this.spawnFailure ?? 'the app did not start' }
