@@ -270,6 +270,44 @@ describe('host mode in front of Fastify', () => {
   });
 });
 
+describe('closing', () => {
+  it('ends proxied streams still open, so the server it is installed in can close', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'trunkflow-proxy-close-'));
+    const app = upstream('app');
+    const appPort = await listen(app.server);
+    const api = Fastify();
+    const proxy = createProxy({ mode: 'host', serverPort: () => 0, dataDir });
+    proxy.install(api.server);
+    await api.listen({ port: 0, host: '127.0.0.1' });
+    proxy.route(shopStaging, appPort);
+    const port = (api.server.address() as AddressInfo).port;
+    // An answer the app never ends, like an event stream; once it flows, the server closes.
+    let closing: Promise<void> | undefined;
+    const cut = new Promise<void>((resolve) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/stream', agent: false, headers: { host: 'staging.shop.localhost' } },
+        (res) => {
+          res.once('data', () => {
+            closing = proxy.close().then(() => api.close());
+          });
+          res.on('close', () => resolve());
+        },
+      );
+      req.on('error', () => resolve());
+      req.end();
+    });
+    const within = <T>(promise: Promise<T>, what: string) =>
+      Promise.race([
+        promise,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within 5 s`)), 5000)),
+      ]);
+    await within(cut, 'the stream was not cut');
+    await within(closing ?? Promise.reject(new Error('never closed')), 'the API server did not close');
+    await close(app.server);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
+
 describe('port mode', () => {
   let dataDir: string;
   const app = upstream('app');

@@ -56,7 +56,10 @@ export interface EnvironmentProxy {
    * (Fastify's): environment hosts are served here, everything else reaches them untouched.
    */
   install(server: Server): void;
-  /** Closes the per-environment ports and every proxied websocket (upgraded sockets would hold a server's close). */
+  /**
+   * Closes the per-environment ports and every proxied connection still open (an app's event
+   * stream or websocket would otherwise hold the server's own close). Call it before the server's.
+   */
   close(): Promise<void>;
 }
 
@@ -118,7 +121,11 @@ export function createProxy(options: ProxyOptions): EnvironmentProxy {
   const proxy = createProxyServer({ xfwd: true });
   proxy.on('error', (error) => options.logger?.warn({ error: error.message }, 'proxy error'));
 
+  const inFlight = new Set<ServerResponse>();
+
   const forward = (ref: EnvironmentRef, req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     const upstream = upstreams.get(environmentKey(ref));
     if (upstream === undefined) {
       plainText(res, 404, notDeployedText(ref));
@@ -281,6 +288,8 @@ export function createProxy(options: ProxyOptions): EnvironmentProxy {
       upstreams.clear();
       for (const socket of upgraded) socket.destroy();
       upgraded.clear();
+      for (const res of inFlight) res.destroy();
+      inFlight.clear();
       await Promise.all(
         open.map(async (opening) => {
           const listener = await opening.catch(() => null);
