@@ -1,6 +1,8 @@
 // The one composition root: builds every service from its dependencies and wires the HTTP routes.
 import pino, { type Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { createDeployers } from './deployers/index.js';
+import { createProxy } from './deployers/proxy.js';
 import { type AppEventCatalog, eventCatalog } from './event-catalog.js';
 import { registerAuthRoutes } from './features/auth/routes.js';
 import { AuthService } from './features/auth/service.js';
@@ -10,6 +12,8 @@ import { GitHostingService } from './features/git/service.js';
 import { registerHealthRoutes } from './features/health/routes.js';
 import { registerNotificationRoutes } from './features/notifications/routes.js';
 import { NotificationService } from './features/notifications/service.js';
+import { createPipelineFeature, type PipelineFeature } from './features/pipeline/feature.js';
+import { registerPipelineRoutes } from './features/pipeline/routes.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
 import { createPullsFeature, type PullsFeature } from './features/pulls/feature.js';
@@ -90,6 +94,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   deps.subscribeConsumers?.(consumers);
   let pulls: PullsFeature | undefined;
   let notifications: NotificationService | undefined;
+  let pipeline: PipelineFeature | undefined;
+  // Deploys need the server's port (host-mode URLs carry it), known once it listens.
+  let listening: () => void = () => {};
+  const listeningNow = new Promise<void>((resolve) => {
+    listening = resolve;
+  });
   const jobs = createJobQueue({
     db,
     dialect: database.dialect,
@@ -100,6 +110,8 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       checks: () => pulls?.checks,
       merges: () => pulls?.merges,
       notifications: () => notifications,
+      pipeline: () => pipeline?.engine,
+      whenListening: () => listeningNow,
     }),
     clock,
     logger,
@@ -150,6 +162,40 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
     rules,
     config: { faults: config.faults },
   });
+  let listenPort = config.port;
+  let baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+  const proxy = createProxy({ mode: config.proxyMode, serverPort: () => listenPort, dataDir: config.dataDir, logger });
+  const deployers = createDeployers({ dataDir: config.dataDir, proxy, baseEnv: config.childEnv, clock });
+  const built = createPipelineFeature({
+    store: stores.pipeline,
+    uow,
+    repositories,
+    projects,
+    pulls: async (projectId, number) => {
+      const project = await projects.byId(projectId);
+      const pull = project ? await pulls?.reads.get(project, number).catch(() => null) : null;
+      return pull ? { state: pull.state, draft: pull.draft, headSha: pull.headSha } : null;
+    },
+    pullAuthors: async (projectId, numbers) => {
+      const project = await projects.byId(projectId);
+      if (!project || !pulls) return [];
+      const authors = new Set<string>();
+      for (const number of numbers) {
+        const pull = await pulls.reads.get(project, number).catch(() => null);
+        if (pull) authors.add(pull.author);
+      }
+      return [...authors];
+    },
+    deployers,
+    dataDir: config.dataDir,
+    baseEnv: config.childEnv,
+    publicUrl: () => baseUrl,
+    clock,
+    ids,
+    logger,
+  });
+  pipeline = built;
+  built.subscribe(consumers);
   // Every consumer is subscribed by now: the first append follows, and a later consumer would miss events.
   consumers.seal();
 
@@ -177,10 +223,10 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   http.addHook('onResponse', async (request, reply) => {
     requests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode });
   });
+  // In front of the API: requests for an environment's host (pr-3.shop.localhost) go to its app.
+  proxy.install(http.server);
 
   let draining = false;
-  let baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
-  let listenPort = config.port;
   const git = new GitHostingService(repositories, projects, logger, {
     store: stores.git,
     uow,
@@ -215,6 +261,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerPullRoutes(http, pulls, projects);
   registerJobRoutes(http, jobs);
   registerNotificationRoutes(http, notifications, projects);
+  registerPipelineRoutes(http, built, projects);
   // Last, so no failure above leaves a runner going: jobs start running once the server is built.
   await jobs.start();
 
@@ -231,11 +278,18 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       const port = typeof address === 'object' && address !== null ? address.port : config.port;
       listenPort = port;
       if (config.publicUrl === undefined) baseUrl = `http://localhost:${port}`;
+      // The apps a previous server left running are kept (or started again) now that URLs are known.
+      const adopted = await deployers.adopt();
+      if (adopted.length > 0) logger.info({ adopted }, 'deployed apps adopted');
+      listening();
       return `http://localhost:${port}`;
     },
     async close() {
       draining = true;
       await hub?.stop();
+      // The apps keep running, for the next start to adopt; their proxied connections end.
+      await deployers.close();
+      await proxy.close();
       await http.close();
       // In-flight jobs finish, or are released to run again, before the database closes.
       await jobs.stop();

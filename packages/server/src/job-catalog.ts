@@ -2,6 +2,8 @@
 import type { Kysely } from 'kysely';
 import { notificationsDeliverJob } from './features/notifications/deliver-job.js';
 import type { NotificationService } from './features/notifications/service.js';
+import { pipelineAdvanceJob } from './features/pipeline/advance-job.js';
+import type { PipelineEngine } from './features/pipeline/engine.js';
 import type { CheckRunService } from './features/pulls/check-runs.js';
 import { checksRunJob } from './features/pulls/checks-job.js';
 import type { MergeProtocol } from './features/pulls/merge-protocol.js';
@@ -21,6 +23,9 @@ export interface JobCatalogDependencies {
   checks?: () => CheckRunService | undefined;
   merges?: () => MergeProtocol | undefined;
   notifications?: () => NotificationService | undefined;
+  pipeline?: () => PipelineEngine | undefined;
+  /** Resolves once the server listens: a deploy's URL carries its port. */
+  whenListening?: () => Promise<void>;
 }
 
 export function serverJobCatalog(deps: JobCatalogDependencies) {
@@ -30,6 +35,10 @@ export function serverJobCatalog(deps: JobCatalogDependencies) {
     'checks.run': checksRunJob(() => deps.checks?.()),
     'merges.settle': mergeSettleJob(() => deps.merges?.()),
     'notifications.deliver': notificationsDeliverJob(() => deps.notifications?.()),
+    'pipeline.advance': pipelineAdvanceJob(
+      () => deps.pipeline?.(),
+      () => deps.whenListening?.() ?? Promise.resolve(),
+    ),
   } satisfies JobCatalog;
 }
 

@@ -7,6 +7,8 @@ import type { GitStore } from './features/git/store.js';
 import { SqlGitStore } from './features/git/store-sql.js';
 import type { NotificationStore } from './features/notifications/store.js';
 import { SqlNotificationStore } from './features/notifications/store-sql.js';
+import type { PipelineStore } from './features/pipeline/store.js';
+import { SqlPipelineStore } from './features/pipeline/store-sql.js';
 import type { ProjectStore } from './features/projects/store.js';
 import { SqlProjectStore } from './features/projects/store-sql.js';
 import type { PullStore } from './features/pulls/store.js';
@@ -25,6 +27,7 @@ export interface AppStores {
   git: GitStore;
   pulls: PullStore;
   notifications: NotificationStore;
+  pipeline: PipelineStore;
 }
 
 export function sqlStores(executor: Kysely<Database>): AppStores {
@@ -36,6 +39,7 @@ export function sqlStores(executor: Kysely<Database>): AppStores {
     // Names and roles come from the auth store of the same executor, so a transaction sees its own writes.
     pulls: new SqlPullStore(executor, auth),
     notifications: new SqlNotificationStore(executor),
+    pipeline: new SqlPipelineStore(executor),
   };
 }
 

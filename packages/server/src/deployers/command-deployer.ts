@@ -89,7 +89,9 @@ export class CommandDeployer implements Deployer {
   private async deployNow(request: DeployRequest, deploy: readonly string[]): Promise<DeployResult> {
     const ref = request.environment;
     const mask = new SecretMask(request.secrets);
-    const tree = join(this.store.dirOf(ref), `${request.sha.slice(0, 12)}-${randomBytes(3).toString('hex')}`);
+    const tree =
+      request.prepared?.tree ??
+      join(this.store.dirOf(ref), `${request.sha.slice(0, 12)}-${randomBytes(3).toString('hex')}`);
     const env = childEnv(this.options.baseEnv, request.variables, request.secrets, {
       TRUNKFLOW_SHA: request.sha,
       TRUNKFLOW_ENV: ref.environment,
@@ -98,14 +100,22 @@ export class CommandDeployer implements Deployer {
       TRUNKFLOW_VERSION: request.version,
     });
     const phase = { cwd: tree, env, signal: request.signal, log: request.log, mask, clock: this.options.clock };
-    request.log('system', `checking out ${request.sha} into ${tree}`, this.options.clock.now());
     try {
-      try {
-        await addWorktree(request.repoPath, tree, request.sha);
-      } catch (error) {
-        throw new DeployError(`could not check out ${request.sha}: ${(error as Error).message}`, 'checkout', 'failed');
+      if (request.prepared) {
+        request.log('system', `deploying the tree the pipeline prepared: ${tree}`, this.options.clock.now());
+      } else {
+        request.log('system', `checking out ${request.sha} into ${tree}`, this.options.clock.now());
+        try {
+          await addWorktree(request.repoPath, tree, request.sha);
+        } catch (error) {
+          throw new DeployError(
+            `could not check out ${request.sha}: ${(error as Error).message}`,
+            'checkout',
+            'failed',
+          );
+        }
       }
-      for (const step of ['install', 'build'] as const) {
+      for (const step of request.prepared ? [] : (['install', 'build'] as const)) {
         await runPhase({
           ...phase,
           phase: step,

@@ -195,24 +195,28 @@ export class ProcessDeployer implements Deployer {
     const system = (line: string) => sink('system', line, clock.now());
     const dir = this.store.dirOf(ref);
     const id = `${request.sha.slice(0, 12)}-${randomBytes(3).toString('hex')}`;
-    const tree = join(dir, id);
+    const tree = request.prepared?.tree ?? join(dir, id);
 
     const url = await this.options.proxy.expose(ref, request.proxyMode);
     const pending: PendingRelease = { id, repoPath: request.repoPath, tree, pid: null, keepTree: false };
     await this.setPending(ref, url, pending);
-    system(`checking out ${request.sha} into ${tree}`);
-    try {
-      await addWorktree(request.repoPath, tree, request.sha);
-    } catch (error) {
-      await removeWorktree(request.repoPath, tree);
-      await this.setPending(ref, url, null);
-      throw new DeployError(`could not check out ${request.sha}: ${(error as Error).message}`, 'checkout', 'failed');
+    if (request.prepared) {
+      system(`deploying the tree the pipeline prepared: ${tree}`);
+    } else {
+      system(`checking out ${request.sha} into ${tree}`);
+      try {
+        await addWorktree(request.repoPath, tree, request.sha);
+      } catch (error) {
+        await removeWorktree(request.repoPath, tree);
+        await this.setPending(ref, url, null);
+        throw new DeployError(`could not check out ${request.sha}: ${(error as Error).message}`, 'checkout', 'failed');
+      }
     }
     let launched: { release: ProcessRelease; app: SupervisedApp };
     try {
       const facts = this.facts(ref, request.sha, request.version, url);
       const buildEnv = childEnv(this.options.baseEnv, request.variables, request.secrets, facts);
-      for (const phase of ['install', 'build'] as const) {
+      for (const phase of request.prepared ? [] : (['install', 'build'] as const)) {
         await runPhase({
           phase,
           argv: request.commands[phase],

@@ -32,6 +32,12 @@ export interface DeployRequest {
   environment: EnvironmentRef;
   /** The project's bare repository; the sha is checked out of it into a worktree. */
   repoPath: string;
+  /**
+   * A tree the caller already checked out (and installed and built): the pipeline runs those as
+   * steps of their own. The deployer uses it as is, with no checkout, install or build of its own,
+   * and takes it over (a `process` deploy keeps it while it serves; destroy removes it).
+   */
+  prepared?: { tree: string };
   sha: string;
   /** The ref the sha came from (a branch, `refs/pull/3/head`, a tag), or null. */
   ref: string | null;

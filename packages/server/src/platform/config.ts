@@ -1,6 +1,7 @@
 // Server configuration: flags and environment, validated once; nothing else reads process.env.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { baseEnvFrom } from '../deployers/child-env.js';
 
 const serverConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65_535, 'must be a TCP port between 0 and 65535'),
@@ -18,6 +19,10 @@ const serverConfigSchema = z.object({
   faults: z.array(z.string()),
   bodyLimitBytes: z.number().int().positive(),
   /** The longest a request may take to arrive, headers and body; slower ones end with 408. */
+  /** `host`: environments at pr-<n>.<project>.localhost on the server's port; `port`: each on a loopback port of its own. */
+  proxyMode: z.enum(['host', 'port'], { error: 'must be host or port' }),
+  /** What deployed commands inherit from the server (PATH, HOME, …), never its secrets. */
+  childEnv: z.record(z.string(), z.string()),
   requestTimeoutMs: z.coerce
     .number()
     .int()
@@ -47,6 +52,8 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv, cwd
     logLevel: env.LOG_LEVEL ?? 'info',
     faults: (env.TRUNKFLOW_FAULTS ?? '').split(',').filter(Boolean),
     bodyLimitBytes: 1_048_576,
+    proxyMode: env.TRUNKFLOW_PROXY_MODE || 'host',
+    childEnv: baseEnvFrom(env),
     // Node's own default: long enough for a large git push on a slow link, short enough that a
     // client trickling a body a byte at a time cannot hold a connection for long.
     requestTimeoutMs: env.TRUNKFLOW_REQUEST_TIMEOUT_MS || 300_000,
@@ -61,6 +68,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv, cwd
       publicUrl: 'TRUNKFLOW_PUBLIC_URL',
       logLevel: 'LOG_LEVEL',
       requestTimeoutMs: 'TRUNKFLOW_REQUEST_TIMEOUT_MS',
+      proxyMode: 'TRUNKFLOW_PROXY_MODE',
     };
     const lines = result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');

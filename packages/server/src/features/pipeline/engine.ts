@@ -17,6 +17,7 @@ import type { Clock, IdGenerator } from '../../platform/clock.js';
 import type { UnitOfWork } from '../../platform/db/unit-of-work.js';
 import type { EventWriter } from '../../platform/events/event-log.js';
 import type { EnqueueOptions } from '../../platform/jobs/catalog.js';
+import type { NotificationJobs, NotifyTransaction } from '../notifications/notify.js';
 import type { Project } from '../projects/service.js';
 import type { PipelineEvents } from './events.js';
 import { type EnvironmentRecord, envKeyOf, type OutputLine, type PipelineRun, type RunTrigger } from './model.js';
@@ -31,11 +32,11 @@ export interface PipelineJobs {
   enqueue(name: 'pipeline.advance', payload: AdvancePayload, options?: EnqueueOptions): Promise<{ id: string }>;
 }
 
-/** What a pipeline change writes, in one transaction. */
-export interface PipelineTransaction {
+/** What a pipeline change writes, in one transaction; with `notify`'s needs, so outcomes go out with it. */
+export interface PipelineTransaction extends NotifyTransaction {
   pipeline: PipelineStore;
   events: EventWriter<PipelineEvents>;
-  jobs: PipelineJobs;
+  jobs: PipelineJobs & NotificationJobs;
 }
 
 /** Work a step's result brings with it, done in the transaction that records the result (releases, notifications). */
@@ -99,10 +100,16 @@ export interface PipelineEngineDependencies {
   ids: IdGenerator;
   logger: Logger;
   /**
-   * Called in the transaction that ends a run: where the flow goes on (a staging run that tagged a
+   * Called in the transaction that ends a run (so it may read only through `tx`: on SQLite the
+   * one connection is this transaction's): where the flow goes on (a staging run that tagged a
    * release queues production; a failed window queues its rollback, `followUp`).
    */
-  onRunEnded?: (tx: PipelineTransaction, run: PipelineRun, followUp: FollowUp | null) => Promise<void>;
+  onRunEnded?: (
+    tx: PipelineTransaction,
+    project: Project,
+    run: PipelineRun,
+    followUp: FollowUp | null,
+  ) => Promise<void>;
 }
 
 /** The job key that serialises one environment's runs: one advance at a time, across every server. */
@@ -194,7 +201,7 @@ export class PipelineEngine {
         const after = await this.deps.uow.run(async (tx) => {
           const applied = await this.applyIn(tx, run, decision.events);
           const ended = plan(definition, applied.state);
-          if (ended.type === 'done') await this.deps.onRunEnded?.(tx, applied, ended.followUp);
+          if (ended.type === 'done') await this.deps.onRunEnded?.(tx, project, applied, ended.followUp);
           return applied;
         });
         if (decision.start === null) {
@@ -278,7 +285,8 @@ export class PipelineEngine {
             result.outcome === 'succeeded'
               ? { type: 'step.succeed', step: step.index, ...(result.reason ? { reason: result.reason } : {}) }
               : { type: 'step.fail', step: step.index, reason: result.reason };
-          const versioned = result.outcome === 'succeeded' && result.version ? { ...fresh, version: result.version } : fresh;
+          const versioned =
+            result.outcome === 'succeeded' && result.version ? { ...fresh, version: result.version } : fresh;
           await this.applyIn(tx, versioned, [event], result.environment?.url ?? undefined);
           if (result.environment) await this.saveEnvironment(tx, versioned, result.environment);
           await result.record?.(tx);

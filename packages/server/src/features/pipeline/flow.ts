@@ -118,9 +118,12 @@ export class PipelineFlow {
    * The engine calls this in the transaction that ends a run: a staging run that made a tag queues
    * production for it; a production window that failed queues the rollback.
    */
-  async runEnded(tx: PipelineTransaction, run: PipelineRun, followUp: FollowUp | null): Promise<void> {
-    const project = await this.deps.projects.byId(run.projectId);
-    if (!project) return;
+  async runEnded(
+    tx: PipelineTransaction,
+    project: Project,
+    run: PipelineRun,
+    followUp: FollowUp | null,
+  ): Promise<void> {
     if (run.environment === 'staging' && run.kind === 'deploy' && run.state.status === 'succeeded' && run.version) {
       if ((await this.section(project, run.sha, 'production')) === null) return;
       await this.deps.engine.request(tx, {

@@ -1,9 +1,9 @@
 // Release steps: the tag, the production monitoring window, the rollback, and what each records and notifies.
 import { type AnalysisLimits, analyzeWindow, type EnvironmentConfig, type Measurement } from '@trunkflow/core';
-import type { Clock, IdGenerator } from '../../platform/clock.js';
-import type { Repositories } from '../../platform/git/repositories.js';
 import type { Deployers } from '../../deployers/index.js';
 import { DeployError } from '../../deployers/types.js';
+import type { Clock, IdGenerator } from '../../platform/clock.js';
+import type { Repositories } from '../../platform/git/repositories.js';
 import type { NotificationEventType } from '../notifications/event-types.js';
 import type { Project } from '../projects/service.js';
 import type { PipelineTransaction, StepContext, StepResult } from './engine.js';
@@ -110,7 +110,7 @@ export class ReleaseSteps {
    * One tick of production's window: takes the measurements that are due, then analyses every
    * check with core/pipeline. The window opened when the step started (the deploy was live).
    */
-  async monitor(context: StepContext, config: EnvironmentConfig): Promise<StepResult> {
+  async monitor(context: StepContext, config: EnvironmentConfig, reachableUrl: string): Promise<StepResult> {
     const { project, run, step } = context;
     if (!('monitor' in config)) return { outcome: 'succeeded', reason: 'no monitoring window is configured' };
     const monitor = config.monitor;
@@ -134,11 +134,13 @@ export class ReleaseSteps {
           name,
           measurements: taken
             .filter((measurement) => measurement.check === name)
-            .map((measurement): Measurement => ({
-              outcome: measurement.outcome,
-              at: Date.parse(measurement.at),
-              message: measurement.detail,
-            })),
+            .map(
+              (measurement): Measurement => ({
+                outcome: measurement.outcome,
+                at: Date.parse(measurement.at),
+                message: measurement.detail,
+              }),
+            ),
         })),
       });
     };
@@ -149,7 +151,7 @@ export class ReleaseSteps {
       const due = state?.status === 'running' && (state.nextMeasurementAt === null || state.nextMeasurementAt <= now);
       if (!due || now >= before.endsAt) continue;
       const taken = await measure(check, {
-        url: environment?.url ?? '',
+        url: reachableUrl,
         healthPath: config.healthPath,
         timeoutMs: Math.min(10_000, monitor.interval),
       });

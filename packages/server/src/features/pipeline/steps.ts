@@ -3,14 +3,15 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertNever, type CommandArgs, type EnvironmentConfig } from '@trunkflow/core';
 import type { Logger } from 'pino';
-import type { Clock } from '../../platform/clock.js';
-import type { Repositories } from '../../platform/git/repositories.js';
 import { type BaseEnv, childEnv } from '../../deployers/child-env.js';
 import type { EnvironmentRef } from '../../deployers/environment.js';
 import type { Deployers } from '../../deployers/index.js';
+import { maskedSink, SecretMask } from '../../deployers/output-lines.js';
 import { describeOutcome, runCommand } from '../../deployers/run-command.js';
 import { DeployError } from '../../deployers/types.js';
 import { addWorktree, removeWorktree } from '../../deployers/worktree.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project } from '../projects/service.js';
 import type { ShaConfigs } from './definitions.js';
 import type { StepContext, StepExecutor, StepResult } from './engine.js';
@@ -65,13 +66,12 @@ export class PipelineSteps implements StepExecutor {
         return run.kind === 'rollback' ? this.deps.release.rollbackDeploy(context) : this.deploy(context, config);
       case 'test': {
         const test = 'test' in config && config.test !== false ? config.test : null;
-        const url = (await this.deps.store.environment(run.projectId, run.envKey))?.url ?? null;
-        return this.command(context, 'test', test, config, { TRUNKFLOW_URL: url });
+        return this.command(context, 'test', test, config, { TRUNKFLOW_URL: await this.reachableUrl(project, run) });
       }
       case 'tag':
         return this.deps.release.tag(context);
       case 'monitor':
-        return this.deps.release.monitor(context, config);
+        return this.deps.release.monitor(context, config, (await this.reachableUrl(project, run)) ?? '');
       case 'rollback':
         return this.deps.release.recordRollback(context);
       case 'destroy':
@@ -96,8 +96,23 @@ export class PipelineSteps implements StepExecutor {
     return { outcome: 'succeeded', reason: `${run.sha.slice(0, 7)} checked out` };
   }
 
+  /**
+   * Where this machine reaches the environment: the app's own loopback port for the `process`
+   * deployer (its public `*.localhost` name resolves in browsers, not in every program), else
+   * the URL the deploy reported.
+   */
+  async reachableUrl(project: Project, run: PipelineRun): Promise<string | null> {
+    const status = await this.deps.deployers.process.status(environmentRef(project, run));
+    if (status?.port !== undefined) return `http://127.0.0.1:${status.port}`;
+    return (await this.deps.store.environment(run.projectId, run.envKey))?.url ?? null;
+  }
+
   /** `build: auto` runs `npm run build` only when package.json has a build script. */
-  private async buildCommand(project: Project, run: PipelineRun, config: EnvironmentConfig): Promise<CommandArgs | null> {
+  private async buildCommand(
+    project: Project,
+    run: PipelineRun,
+    config: EnvironmentConfig,
+  ): Promise<CommandArgs | null> {
     if (config.build === false) return null;
     if (config.build !== 'auto') return config.build;
     try {
@@ -127,7 +142,7 @@ export class PipelineSteps implements StepExecutor {
       env: childEnv(this.deps.baseEnv, config.variables, secrets, { ...this.facts(run), ...extra }),
       timeoutMs: config.timeout,
       signal: context.signal,
-      sink: (stream, line) => context.log(stream, mask(line, secrets)),
+      sink: maskedSink((stream, line) => context.log(stream, line), new SecretMask(secrets)),
       clock: this.deps.clock,
       graceMs: GRACE_MS,
     });
@@ -204,11 +219,4 @@ export class PipelineSteps implements StepExecutor {
     await removeWorktree(repo, trees).catch(() => undefined);
     return { outcome: 'succeeded', reason: 'destroyed', environment: { status: 'destroyed', url: null } };
   }
-}
-
-/** Secrets never reach the stored output: each value is replaced by ***. */
-function mask(line: string, secrets: Readonly<Record<string, string>>): string {
-  let masked = line;
-  for (const value of Object.values(secrets)) if (value.length >= 4) masked = masked.split(value).join('***');
-  return masked;
 }
