@@ -4,7 +4,7 @@
 // against a baseline in the same run, interleaved, and reported as a ratio (ARCHITECTURE.md,
 // principle 11). Everything runs on loopback, in bounded loops that stop by themselves.
 //
-//   npm run bench:events -- [--postgres] [--write] [--pushes 50] [--events 200] [--requests 2000] …
+//   npm run bench:events -- [--postgres] [--write] [--pushes 50] [--events 200] [--requests 2000] [--opens 40] …
 //
 // 1. Event intake: git pushes of new branches to a Trunkflow project over smart HTTP, against the
 //    same pushes to a plain bare repository over file:// (git's own cost).
@@ -12,6 +12,8 @@
 //    node:http SSE broadcaster with as many subscribers.
 // 3. API latency: reading a PR and its checks with concurrent keep-alive clients, against
 //    GET /healthz under the same load.
+// 4. PR open: opening PRs from freshly pushed branches, one at a time, against GET /healthz taken
+//    just before each; and how long after each answer its checks job records the run.
 //
 // `--write` replaces the "## events" section of bench/README.md.
 import { randomBytes } from 'node:crypto';
@@ -43,6 +45,7 @@ const { values: options } = parseArgs({
     clients: { type: 'string', default: '16' },
     requests: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '4' },
+    opens: { type: 'string', default: '40' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -63,6 +66,8 @@ if (options.help) {
   --clients <n>              concurrent keep-alive API clients (default 16)
   --requests <n>             API requests per route measured (default 2000)
   --rounds <n>               interleaved rounds the events and requests are split into (default 4)
+  --opens <n>                PRs opened, one at a time, each from a freshly pushed branch, with a
+                             GET /healthz just before each as the baseline (default 40)
 
 Build first (npm run build). The server runs as a child process: \`trunkflow serve\` when the CLI has it.
 `);
@@ -89,6 +94,7 @@ const params = {
   clients: count('clients', options.clients, 1),
   requests: count('requests', options.requests, 1),
   rounds: count('rounds', options.rounds, 1),
+  opens: count('opens', options.opens, 1),
 };
 
 for (const built of ['packages/server/dist/index.js']) {
@@ -132,6 +138,8 @@ const thousands = (n) => n.toLocaleString('en');
 const p50 = (values) => median(values);
 /** @param {number[]} values */
 const p99 = (values) => percentile(values, 99);
+/** @param {number[]} values */
+const p95 = (values) => percentile(values, 95);
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `done()` holds, checking every few ms, for at most `timeoutMs`. @returns {Promise<boolean>} */
@@ -287,12 +295,15 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
 
 const warmPushes = 2;
+const warmOpens = 2;
 const branch = (/** @type {string} */ kind, /** @type {number} */ i) => `bench/${kind}${i}`;
 const branchNames = [
   ...Array.from({ length: warmPushes }, (_, i) => branch('warm', i)),
   ...Array.from({ length: params.pushes }, (_, i) => branch('seq', i)),
   ...Array.from({ length: params.pushes }, (_, i) => branch('par', i)),
   PR_BRANCH,
+  ...Array.from({ length: warmOpens }, (_, i) => branch('open-warm', i)),
+  ...Array.from({ length: params.opens }, (_, i) => branch('open', i)),
 ];
 
 /**
@@ -386,6 +397,7 @@ try {
     intake: await measureIntake({ localRepo, fileRemote, httpRemote: httpRemote(developer), push, reader }),
     fanout: await measureFanout({ reader }),
     api: await measureApi({ developer, reader, push, httpRemote: httpRemote(developer) }),
+    open: await measureOpen({ localRepo, developer, reader, push, httpRemote: httpRemote(developer) }),
   };
 } catch (error) {
   process.stderr.write(`\n${/** @type {Error} */ (error).stack}\n\nserver log (last lines):\n${trunkflow.logTail()}\n`);
@@ -776,11 +788,153 @@ async function measureApi({ developer, reader, push, httpRemote }) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 4. PR open, and its checks recorded by the job after the answer
+
+/**
+ * @param {{ localRepo: string, developer: string, reader: string, httpRemote: string,
+ *   push: (remote: string, ref: string) => Promise<import('./lib/server.mjs').RunResult> }} context
+ */
+async function measureOpen({ localRepo, developer, reader, push, httpRemote }) {
+  const shas = new Map(
+    (await mustGit(['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/bench/'], localRepo)).stdout
+      .trim()
+      .split('\n')
+      .map((line) => /** @type {[string, string]} */ (line.split(' '))),
+  );
+  // One subscriber on the project's stream says when each push landed and each PR's run was recorded.
+  /** @type {Map<string, number>} */
+  const pushed = new Map();
+  /** @type {Map<number, { at: number, createdAt: number, sha: string, count: number }>} */
+  const completed = new Map();
+  const watcher = await openStream(
+    `${base}/api/events/stream?project=${PROJECT}`,
+    { authorization: `Bearer ${reader}` },
+    (event, at) => {
+      if (event.type === 'push') {
+        pushed.set(String(event.data.payload.ref), at);
+      } else if (event.type === 'check.completed') {
+        const number = Number(event.data.payload.number);
+        const seen = completed.get(number);
+        if (seen) seen.count++;
+        else
+          completed.set(number, {
+            at,
+            createdAt: Date.parse(event.data.createdAt),
+            sha: String(event.data.payload.sha),
+            count: 1,
+          });
+      }
+    },
+  );
+  await watcher.connected;
+
+  /** @type {{ healthz: number, open: number, checks: number, recordedAfterAnswer: boolean }[]} */
+  const samples = [];
+  /** @type {number[]} */
+  const numbers = [];
+  const openOne = async (/** @type {string} */ name, /** @type {boolean} */ measured) => {
+    // Not timed: a fresh branch with one commit, and its push event, so the server is idle again.
+    const result = await push(httpRemote, name);
+    if (result.status !== 0) throw new Error(`pushing ${name} failed: ${result.stderr}`);
+    if (!(await until(() => pushed.has(`refs/heads/${name}`), 10_000)))
+      problem(`the push event of ${name} did not reach the event stream within 10 s`);
+
+    const h0 = wallNow();
+    await api(base, 'GET', '/healthz', { expect: 200 });
+    const healthz = wallNow() - h0;
+
+    const t0 = wallNow();
+    const opened = await api(base, 'POST', `/api/projects/${PROJECT}/pulls`, {
+      token: developer,
+      body: { head: name, title: `feat: open ${name} (TF-1)`, body: '## User flows tested\n\n- [x] opened it\n' },
+      expect: 201,
+    });
+    const answeredAt = wallNow();
+    const pull = opened.body;
+    if (pull.head !== name || pull.headSha !== shas.get(name) || pull.state !== 'open')
+      problem(`opening ${name} answered a PR for ${pull.head} at ${pull.headSha} (${pull.state})`);
+    // The 201 is the PR itself: a check run in it would mean the rules ran inside the request.
+    if (pull.checks !== undefined && pull.checks?.status !== 'pending')
+      problem(`opening ${name} answered with checks ${JSON.stringify(pull.checks)}, not pending`);
+    if (Array.isArray(pull.findings)) problem(`opening ${name} answered with findings: the rules ran inside it`);
+
+    const number = Number(pull.number);
+    if (!(await until(() => completed.has(number), 60_000))) {
+      problem(`PR #${number} (${name}): no check.completed on the event stream within 60 s of its answer`);
+      return;
+    }
+    const run = /** @type {NonNullable<ReturnType<typeof completed.get>>} */ (completed.get(number));
+    if (run.sha !== pull.headSha) problem(`PR #${number}: check.completed is for ${run.sha}, not its head`);
+    numbers.push(number);
+    if (!measured) return;
+    samples.push({
+      healthz,
+      open: answeredAt - t0,
+      checks: run.at - answeredAt,
+      // The event's stamp has millisecond steps: a run recorded inside the request would carry a
+      // stamp below the answer's arrival, rounded down.
+      recordedAfterAnswer: run.createdAt >= Math.floor(answeredAt),
+    });
+  };
+
+  log(
+    `PR open: ${warmOpens} warm-up and ${params.opens} measured PR opens from fresh branches, one at a time, each after a GET /healthz`,
+  );
+  for (let i = 0; i < warmOpens; i++) await openOne(branch('open-warm', i), false);
+  for (let i = 0; i < params.opens; i++) await openOne(branch('open', i), true);
+  await sleep(200); // a second check.completed for any of these PRs would show up in the counts below
+  watcher.close();
+
+  // Read back once, after the timing: every PR's checks are a completed run of its head, with findings.
+  let completedRuns = 0;
+  for (const number of numbers) {
+    const checks = await api(base, 'GET', `/api/projects/${PROJECT}/pulls/${number}/checks`, {
+      token: reader,
+      expect: 200,
+    });
+    const run = completed.get(number);
+    if (
+      checks.body.status === 'completed' &&
+      checks.body.sha === run?.sha &&
+      Array.isArray(checks.body.findings) &&
+      checks.body.findings.length > 0
+    )
+      completedRuns++;
+    else problem(`PR #${number}: GET …/checks after check.completed answered ${JSON.stringify(checks.body)}`);
+  }
+  const duplicates = numbers.filter((n) => (completed.get(n)?.count ?? 0) > 1).length;
+  if (duplicates > 0) problem(`${duplicates} PRs had more than one check.completed event`);
+  const recordedAfter = samples.filter((s) => s.recordedAfterAnswer).length;
+  if (recordedAfter < samples.length)
+    problem(
+      `${samples.length - recordedAfter} of ${samples.length} check runs carry a stamp before their open's answer arrived`,
+    );
+
+  const healthzMs = samples.map((s) => s.healthz);
+  const openMs = samples.map((s) => s.open);
+  const checksMs = samples.map((s) => s.checks);
+  const wholeMs = samples.map((s) => s.open + s.checks);
+  return {
+    healthzMs,
+    openMs,
+    checksMs,
+    wholeMs,
+    recordedAfter,
+    completedRuns,
+    opened: numbers.length,
+    duplicates,
+    ratio: p50(openMs) / p50(healthzMs),
+    againstWhole: p50(openMs) / p50(wholeMs),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Report
 
 const intake = /** @type {Awaited<ReturnType<typeof measureIntake>>} */ (results.intake);
 const fanout = /** @type {Awaited<ReturnType<typeof measureFanout>>} */ (results.fanout);
 const apiResult = /** @type {Awaited<ReturnType<typeof measureApi>>} */ (results.api);
+const openResult = /** @type {Awaited<ReturnType<typeof measureOpen>>} */ (results.open);
 
 const intakeTable = markdownTable(
   ['push of one new branch', 'p50', 'p99', `pushes/s, ${params.pushConcurrency} in flight`],
@@ -852,6 +1006,27 @@ const apiTable = markdownTable(
   ]),
 );
 
+const openBaseline = p50(openResult.healthzMs);
+const openRow = (/** @type {string} */ name, /** @type {number[]} */ values, /** @type {boolean} */ ratio) => [
+  name,
+  fmt(p50(values)),
+  fmt(p95(values)),
+  ratio ? times(p50(values) / openBaseline) : '',
+];
+const openTable = markdownTable(
+  ['one PR at a time', 'p50', 'p95', 'p50 × baseline'],
+  [
+    openRow('`GET /healthz`, just before each open (baseline)', openResult.healthzMs, true),
+    openRow('`POST /api/projects/:p/pulls`, until its answer', openResult.openMs, true),
+    openRow(
+      "…from that answer until its `check.completed` is read off the project's event stream",
+      openResult.checksMs,
+      false,
+    ),
+    openRow('the two together, per PR: the old in-request cost, reconstructed (see below)', openResult.wholeMs, true),
+  ],
+);
+
 const gitVersion = (await run('git', ['--version'])).stdout.trim().replace(/^git version /, '');
 const machine = `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'} (nproc ${availableParallelism()}), Node ${process.version}, git ${gitVersion}, ${process.platform}`;
 const shownArgs = process.argv.slice(2).join(' ');
@@ -867,6 +1042,7 @@ const section = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}
 \`\`\`sh
 npm run build
 npm run bench:events                 # SQLite; add -- --postgres for PostgreSQL, -- --write to update this section
+npm run bench:events -- --help       # the size of each part (--pushes, --events, --requests, --opens, …)
 \`\`\`
 
 **Event intake.** ${params.pushes} pushes of a new branch (one commit, one small file) from a local repository, one at a time, each to Trunkflow over smart HTTP (as a developer, token as the basic-auth password) and to a bare repository over file:// (git's own cost, the baseline), interleaved, after ${warmPushes} warm-ups${params.pushes <= 100 ? ' (with this few, p99 is the slowest push)' : ''}. A Trunkflow push runs \`git http-backend\` for each request and the pre-receive hook (a Node process) that asks the server to check the push and record the \`push\` event before the push is acknowledged. The event's time is when a subscriber to the project's event stream read it (the stream reads the same log as \`GET /api/events\`); after each push returned, \`GET /api/events\` held its event ${intake.found} times out of ${params.pushes}. Then ${params.pushes} more pushes to each remote with ${params.pushConcurrency} in flight, for throughput. In all, ${intake.logged} of ${intake.expected} measured pushes have exactly one \`push\` event in the log.
@@ -884,6 +1060,12 @@ Ratio Trunkflow / baseline (p50 delivery latency at ${params.eventRate} events/s
 **API latency.** ${apiResult.pullRoutes ? `One PR opened from a pushed branch (measured once its checks job has recorded the run); ` : `**The PR routes were not served by this build, so the figures are for \`GET /api/projects/:p\` instead of reading a PR and its checks.** `}${params.clients} concurrent clients (fetch, keep-alive, a viewer's bearer token) send ${thousands(params.requests)} requests per route, in ${params.rounds} interleaved rounds after a warm-up of ${Math.min(200, params.requests)}; \`GET /healthz\` (no auth, no database) under the same load is the baseline.
 
 ${apiTable}
+
+**PR open.** ${thousands(params.opens)} PRs opened one at a time by a developer, after ${warmOpens} warm-ups, each from a branch just pushed with one commit adding a small file (the push is not timed; the open waits until its \`push\` event is on the project's stream). Just before each open, one \`GET /healthz\` from the same client is the baseline, so the two alternate through the run. The open is timed until its \`201\` answer is read: the answer is the PR itself and carries no check run, because opening now only enqueues a \`checks.run\` job in its transaction (the PR's checks read \`pending\` until the job records the run). Then the time from that answer until the project's event stream delivers the PR's \`check.completed\` event (appended with the run, in the job). The event's stamp (ms steps) was no earlier than the answer's arrival for ${openResult.recordedAfter} of ${thousands(params.opens)} runs: a run recorded inside the request would be stamped before it. Afterwards \`GET …/pulls/:n/checks\` read a completed run of the head sha, with findings, for ${openResult.completedRuns} of ${openResult.opened} PRs (warm-ups included); PRs with more than one \`check.completed\`: ${openResult.duplicates}.
+
+${openTable}
+
+Ratio open / \`GET /healthz\` (p50): **${times(openResult.ratio)}**. Ratio open / (open + checks recorded after it) (p50 of each PR's sum): **${times(openResult.againstWhole)}**: what an open costs now against what it cost when the rules ran inside it. That second baseline is a same-run reconstruction, not a measurement of the old server: the \`checks.run\` job does the work the open request used to do inline after inserting the PR and before answering (read trunk's files and the author's recent PRs, run the rules, record the run with its \`check.completed\` in one transaction), so the time from the answer until the run is recorded stands in for the part of the old request that is gone. It holds a little more than that work: the runner's pick-up of the job, the job's look-ups of the project and the PR, and the event's delivery to the stream. So the reconstructed old cost reads somewhat high, and this ratio somewhat lower (more flattering) than a measurement of the old server would give.
 ${problems.length === 0 ? '' : `\n**Problems in this run:**\n\n${problems.map((p) => `- ${p}`).join('\n')}\n`}
 Command: \`${command}\`.`;
 
