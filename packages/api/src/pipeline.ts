@@ -104,3 +104,30 @@ export const environmentListSchema = z.object({ environments: z.array(environmen
 
 /** Cancel takes no fields. */
 export const runActionBodySchema = z.strictObject({}).nullish();
+
+export const RELEASE_STATUS_VALUES = ['tagged', 'watching', 'passed', 'failed', 'rolled-back', 'inconclusive'] as const;
+
+export const releaseSchema = z.object({
+  tag: z.string(),
+  sha: z.string(),
+  /** `watching` while its production window is open; `tagged` before production deployed it. */
+  status: z.enum(RELEASE_STATUS_VALUES),
+  prs: z.array(z.number().int()),
+  /** The authors of its PRs: the people on watch. */
+  authors: z.array(z.string()),
+  /** The incident recorded when it was rolled back, or null. */
+  incident: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Release = z.output<typeof releaseSchema>;
+
+export const releaseListSchema = z.object({ releases: z.array(releaseSchema) });
+
+export const environmentActionParamsSchema = z.object({
+  project: z.string(),
+  environment: z.enum(ENVIRONMENT_KIND_VALUES),
+});
+
+/** Deploy an environment by hand: `ref` is a branch, tag or sha (default: trunk). */
+export const deployBodySchema = z.strictObject({ ref: z.string().min(1).max(250).optional() }).nullish();

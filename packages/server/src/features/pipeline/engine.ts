@@ -306,6 +306,17 @@ export class PipelineEngine {
     return this.deps.uow.run((tx) => this.applyIn(tx, run, events));
   }
 
+  /** A person's decision on a run (promote, abort): applied now, and the environment woken to go on. */
+  async applyManual(run: PipelineRun, event: RunEvent, record?: StepFollowUp): Promise<PipelineRun> {
+    return this.deps.uow.run(async (tx) => {
+      const fresh = (await tx.pipeline.run(run.id)) ?? run;
+      const applied = await this.applyIn(tx, fresh, [event]);
+      await record?.(tx);
+      await this.wake(tx, { projectId: run.projectId, envKey: run.envKey });
+      return applied;
+    });
+  }
+
   /** Cancels an open run (`trunkflow runs cancel`); a step already running finishes, and its result is dropped. */
   async cancel(run: PipelineRun, by: string): Promise<PipelineRun> {
     return this.deps.uow.run(async (tx) => {

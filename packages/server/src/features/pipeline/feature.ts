@@ -11,6 +11,7 @@ import type { GitEvents } from '../git/events.js';
 import { notify } from '../notifications/notify.js';
 import type { Project } from '../projects/service.js';
 import type { PullEvents } from '../pulls/events.js';
+import { PipelineCommands } from './commands.js';
 import { ShaConfigs } from './definitions.js';
 import { PipelineEngine, type PipelineTransaction } from './engine.js';
 import { PipelineFlow, type PullLookup } from './flow.js';
@@ -38,6 +39,7 @@ export interface PipelineDependencies {
 export interface PipelineFeature {
   store: PipelineStore;
   engine: PipelineEngine;
+  commands: PipelineCommands;
   flow: PipelineFlow;
   steps: PipelineSteps;
   /** Subscribes the flow's consumers; call at composition time, before the first append. */
@@ -106,5 +108,20 @@ export function createPipelineFeature(deps: PipelineDependencies): PipelineFeatu
     logger: deps.logger,
   });
   const built = flow;
-  return { store: deps.store, engine, flow: built, steps, subscribe: (consumers) => built.subscribe(consumers) };
+  const commands = new PipelineCommands({
+    engine,
+    store: deps.store,
+    uow: deps.uow,
+    repositories: deps.repositories,
+    configs,
+    clock: deps.clock,
+  });
+  return {
+    store: deps.store,
+    engine,
+    commands,
+    flow: built,
+    steps,
+    subscribe: (consumers) => built.subscribe(consumers),
+  };
 }

@@ -1,8 +1,12 @@
 // Pipeline routes: runs with their steps and output, cancel, and what each environment serves now.
 import {
+  deployBodySchema,
+  environmentActionParamsSchema,
   environmentListSchema,
   projectParamsSchema,
+  type Release,
   type Run,
+  releaseListSchema,
   runActionBodySchema,
   runListQuerySchema,
   runListSchema,
@@ -16,8 +20,9 @@ import type { Actor, Permission } from '../../platform/auth/roles.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
 import type { Project, ProjectService } from '../projects/service.js';
+import type { PipelineCommands } from './commands.js';
 import type { PipelineEngine } from './engine.js';
-import type { EnvironmentRecord, PipelineRun } from './model.js';
+import type { EnvironmentRecord, PipelineRun, ReleaseRecord } from './model.js';
 import type { PipelineStore } from './store.js';
 
 const EMPTY_BODY_LIMIT = 4096;
@@ -53,9 +58,22 @@ export function presentEnvironment(environment: EnvironmentRecord) {
   };
 }
 
+export function presentRelease(release: ReleaseRecord): Release {
+  return {
+    tag: release.tag,
+    sha: release.sha,
+    status: release.status,
+    prs: release.prs,
+    authors: release.authors,
+    incident: release.incidentId,
+    createdAt: release.createdAt,
+    updatedAt: release.updatedAt,
+  };
+}
+
 export function registerPipelineRoutes(
   app: App,
-  pipeline: { store: PipelineStore; engine: PipelineEngine },
+  pipeline: { store: PipelineStore; engine: PipelineEngine; commands: PipelineCommands },
   projects: ProjectService,
 ): void {
   const scope = async (
@@ -159,4 +177,84 @@ export function registerPipelineRoutes(
       return { environments: (await pipeline.store.environments(project.id)).map(presentEnvironment) };
     },
   );
+
+  app.get(
+    '/api/projects/:project/releases',
+    {
+      config: { permission: 'project.read', projectScoped: true },
+      schema: {
+        summary: 'The version tags the pipeline made, newest first, with how each production window went',
+        params: projectParamsSchema,
+        querystring: runListQuerySchema,
+        response: { 200: releaseListSchema },
+      },
+    },
+    async (request) => {
+      const { project } = await scope(request, request.params.project, 'project.read');
+      return { releases: (await pipeline.store.releases(project.id, request.query.limit)).map(presentRelease) };
+    },
+  );
+
+  app.post(
+    '/api/projects/:project/environments/:environment/deploy',
+    {
+      config: { permission: 'pipeline.operate', projectScoped: true },
+      bodyLimit: EMPTY_BODY_LIMIT,
+      schema: {
+        summary: 'Deploy a ref (default: trunk) to staging or production by hand; answers the queued run',
+        params: environmentActionParamsSchema,
+        body: deployBodySchema,
+        response: { 201: runSchema },
+      },
+    },
+    async (request, reply) => {
+      const { actor, project } = await scope(request, request.params.project, 'pipeline.operate');
+      const run = await pipeline.commands.deploy(project, actor, request.params.environment, request.body?.ref);
+      return reply.status(201).send(presentRun(run));
+    },
+  );
+
+  app.post(
+    '/api/projects/:project/environments/:environment/rollback',
+    {
+      config: { permission: 'pipeline.operate', projectScoped: true },
+      bodyLimit: EMPTY_BODY_LIMIT,
+      schema: {
+        summary:
+          'Roll back to the build kept from before the current release (no install, no build); answers the queued run',
+        params: environmentActionParamsSchema,
+        body: runActionBodySchema,
+        response: { 201: runSchema },
+      },
+    },
+    async (request, reply) => {
+      const { actor, project } = await scope(request, request.params.project, 'pipeline.operate');
+      return reply
+        .status(201)
+        .send(presentRun(await pipeline.commands.rollback(project, actor, request.params.environment)));
+    },
+  );
+
+  for (const action of ['promote', 'abort'] as const) {
+    app.post(
+      `/api/projects/:project/environments/:environment/${action}`,
+      {
+        config: { permission: 'pipeline.operate', projectScoped: true },
+        bodyLimit: EMPTY_BODY_LIMIT,
+        schema: {
+          summary:
+            action === 'promote'
+              ? 'Pass the open monitoring window now (a held, inconclusive one included)'
+              : 'Fail the open monitoring window now, so the release is rolled back',
+          params: environmentActionParamsSchema,
+          body: runActionBodySchema,
+          response: { 200: runSchema },
+        },
+      },
+      async (request) => {
+        const { actor, project } = await scope(request, request.params.project, 'pipeline.operate');
+        return presentRun(await pipeline.commands.decide(project, actor, request.params.environment, action));
+      },
+    );
+  }
 }
