@@ -70,9 +70,18 @@ export const checksSummarySchema = z.object({
   configError: z.string().nullable(),
 });
 
+/** The PR's preview deploy: where it answers, how its last deploy went, and which sha it serves. */
+export const pullPreviewSchema = z.object({
+  url: z.string().nullable(),
+  status: z.enum(['deploying', 'live', 'failed', 'destroyed']),
+  sha: z.string().nullable(),
+});
+
 export const pullDetailSchema = pullSchema.extend({
   reviews: z.array(reviewSchema),
   checks: checksSummarySchema.nullable(),
+  /** Null when the project deploys no previews, or none was made for this PR yet. */
+  preview: pullPreviewSchema.nullable(),
 });
 export type PullDetail = z.output<typeof pullDetailSchema>;
 

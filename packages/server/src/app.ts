@@ -258,7 +258,10 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerProjectRoutes(http, projects, gitUrlOf);
   registerEventRoutes(http, events, hub, projects, auth);
   registerGitRoutes(http, git, (token) => auth.authenticate(token));
-  registerPullRoutes(http, pulls, projects);
+  registerPullRoutes(http, pulls, projects, async (projectId, number) => {
+    const preview = await built.store.environment(projectId, `pr-${number}`);
+    return preview ? { url: preview.url, status: preview.status, sha: preview.sha } : null;
+  });
   registerJobRoutes(http, jobs);
   registerNotificationRoutes(http, notifications, projects);
   registerPipelineRoutes(http, built, projects);

@@ -24,8 +24,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts Prometheus scraping `targets` (host:port, loopback) every second. */
-export async function startPrometheus(targets: readonly string[]): Promise<RunningPrometheus> {
+/**
+ * Starts Prometheus scraping `targets` (host:port, loopback) every second, and, with `fileTargets`,
+ * whatever that file_sd JSON file lists (re-read every second, so a test can point it at an app later).
+ */
+export async function startPrometheus(
+  targets: readonly string[],
+  options: { fileTargets?: string } = {},
+): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'trunkflow-prometheus-'));
   const port = await freePort();
   const config = [
@@ -36,6 +42,13 @@ export async function startPrometheus(targets: readonly string[]): Promise<Runni
     '  - job_name: app',
     '    static_configs:',
     `      - targets: [${targets.map((target) => JSON.stringify(target)).join(', ')}]`,
+    ...(options.fileTargets
+      ? [
+          '    file_sd_configs:',
+          `      - files: [${JSON.stringify(options.fileTargets)}]`,
+          '        refresh_interval: 1s',
+        ]
+      : []),
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);

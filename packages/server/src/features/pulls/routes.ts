@@ -61,9 +61,17 @@ function presentReview(review: Review) {
   };
 }
 
-function presentDetail(detail: PullRequestDetail) {
-  return { ...presentPull(detail), reviews: detail.reviews.map(presentReview), checks: detail.checks };
+function presentDetail(detail: PullRequestDetail, preview: PullPreview | null) {
+  return { ...presentPull(detail), reviews: detail.reviews.map(presentReview), checks: detail.checks, preview };
 }
+
+/** A PR's preview, asked of the pipeline (which keeps environments) by app.ts's wiring. */
+export interface PullPreview {
+  url: string | null;
+  status: 'deploying' | 'live' | 'failed' | 'destroyed';
+  sha: string | null;
+}
+export type PreviewLookup = (projectId: string, number: number) => Promise<PullPreview | null>;
 
 function presentRun(run: CheckRunView) {
   return {
@@ -79,7 +87,12 @@ function presentRun(run: CheckRunView) {
 /** The services the routes call; each route names the one it uses. */
 export type PullRouteServices = Pick<PullsFeature, 'reads' | 'lifecycle' | 'reviews' | 'gate' | 'merges'>;
 
-export function registerPullRoutes(app: App, pulls: PullRouteServices, projects: ProjectService): void {
+export function registerPullRoutes(
+  app: App,
+  pulls: PullRouteServices,
+  projects: ProjectService,
+  previewOf: PreviewLookup = async () => null,
+): void {
   /** Resolves the project and checks the permission in its scope. */
   const scope = async (
     request: FastifyRequest,
@@ -141,7 +154,8 @@ export function registerPullRoutes(app: App, pulls: PullRouteServices, projects:
     },
     async (request) => {
       const { project } = await scope(request, request.params.project, 'project.read');
-      return presentDetail(await pulls.reads.detail(project, request.params.number));
+      const detail = await pulls.reads.detail(project, request.params.number);
+      return presentDetail(detail, await previewOf(project.id, detail.number));
     },
   );
 
