@@ -239,7 +239,11 @@ export class ReleaseSteps {
     const { project, run } = context;
     const tag = run.version ?? run.sha.slice(0, 7);
     const now = this.deps.clock.now().toISOString();
-    const reason = `the monitoring window of ${tag} failed; rolled back`;
+    // A rollback by hand is no failed window: the incident says who undid the release.
+    const reason =
+      run.trigger === 'monitor'
+        ? `the monitoring window of ${tag} failed; rolled back`
+        : `${tag} rolled back by ${run.actor ?? 'hand'}`;
     return {
       outcome: 'succeeded',
       reason,
