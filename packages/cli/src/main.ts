@@ -21,6 +21,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pr: async () => (await import('./commands/pr.js')).registerPr,
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   envs: async () => (await import('./commands/envs.js')).registerEnvs,
+  releases: async () => (await import('./commands/releases.js')).registerReleases,
+  deploy: async () => (await import('./commands/deploy.js')).registerDeploy,
+  rollback: async () => (await import('./commands/deploy.js')).registerRollback,
+  promote: async () => (await import('./commands/deploy.js')).registerPromote,
+  abort: async () => (await import('./commands/deploy.js')).registerAbort,
   notify: async () => (await import('./commands/notify.js')).registerNotify,
   admin: async () => (await import('./commands/admin.js')).registerAdmin,
 };
@@ -46,7 +51,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
     .description(
       "Trunkflow checks pull requests against a team's rules (trunkflow check, in any repository or CI, no server needed) " +
         'and runs a server hosting git with pull requests, reviews and squash merge (trunkflow serve, then login, project, pr, notify, admin); ' +
-        'runs and envs show its delivery pipeline.',
+        'runs, envs and releases show its delivery pipeline, and deploy, rollback, promote and abort drive it.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
@@ -62,7 +67,22 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
   for (const register of await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()))) {
     register(program, io);
   }
-  const clientCommands = new Set(['login', 'logout', 'whoami', 'project', 'pr', 'runs', 'envs', 'notify', 'admin']);
+  const clientCommands = new Set([
+    'login',
+    'logout',
+    'whoami',
+    'project',
+    'pr',
+    'runs',
+    'envs',
+    'releases',
+    'deploy',
+    'rollback',
+    'promote',
+    'abort',
+    'notify',
+    'admin',
+  ]);
   const configure = (command: Command, client: boolean) => {
     for (const sub of command.commands) {
       sub.exitOverride();

@@ -61,5 +61,7 @@ describe('the CLI bundle', () => {
     expect(loads(['main.js', chunk('admin')], 'api')).toBe(true);
     expect(loads(['main.js', chunk('runs')], 'api')).toBe(true);
     expect(loads(['main.js', chunk('envs')], 'api')).toBe(true);
+    expect(loads(['main.js', chunk('releases')], 'api')).toBe(true);
+    expect(loads(['main.js', chunk('deploy')], 'api')).toBe(true);
   });
 });

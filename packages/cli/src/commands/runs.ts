@@ -24,7 +24,7 @@ interface ProjectOptions extends FormatOptions {
 }
 
 /** The server's cap on `GET …/runs?limit`. */
-const MAX_LIST_LIMIT = 500;
+export const MAX_LIST_LIMIT = 500;
 /** How often `logs --follow` asks again once it has printed everything there is. */
 const FOLLOW_POLL_MS = 500;
 /** Lines per output request; the server's own default. */
@@ -36,7 +36,8 @@ const STEP_REFRESH_MS = 2000;
 /** A shell's convention for a command ended by Ctrl-C. */
 const INTERRUPTED_EXIT = 130;
 
-function parseLimit(value: string): number {
+/** `--limit` of `runs list` and `releases list`, whose routes share the cap. */
+export function parseLimit(value: string): number {
   const limit = Number(value);
   if (!/^[1-9][0-9]{0,3}$/.test(value.trim()) || limit > MAX_LIST_LIMIT) {
     throw new UsageError(`--limit "${value}" must be a whole number from 1 to ${MAX_LIST_LIMIT}, e.g. --limit 20`);
@@ -125,7 +126,7 @@ function printable(text: string): string {
   return stripVTControlCharacters(text).replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '');
 }
 
-interface LogOptions {
+export interface LogOptions {
   format: 'text' | 'json';
   timestamps: boolean;
 }
@@ -195,6 +196,41 @@ async function printOutput(
     } catch {
       return null;
     }
+  }
+}
+
+/**
+ * `runs logs`, and `deploy`/`rollback --follow`: prints the run's output; with `follow`, until the run
+ * ends, then sets the exit code by its outcome (0 succeeded, 1 failed or canceled, 130 on Ctrl-C).
+ */
+export async function printRunOutput(
+  io: CliIo,
+  client: TrunkflowClient,
+  project: string,
+  run: Run,
+  options: LogOptions & { follow: boolean },
+): Promise<void> {
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const status = await printOutput(io, client, project, run, options, interrupt.signal);
+    if (status === null) {
+      io.stderr(
+        `stopped following run ${run.id}; it goes on: \`trunkflow runs view ${run.id} --project ${project}\`\n`,
+      );
+      return io.setExitCode(INTERRUPTED_EXIT);
+    }
+    if (options.follow) {
+      // A script waits on the exit code, as it does on `pr checks`.
+      if (status !== 'succeeded' && options.format === 'text') {
+        const ended = await getRun(client, project, run.id);
+        io.stderr(`run ${run.id} ${ended.status}${ended.reason ? `: ${ended.reason}` : ''}\n`);
+      }
+      io.setExitCode(status === 'succeeded' ? 0 : 1);
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 
@@ -299,35 +335,11 @@ Example:
         const client = await connect(io, command);
         // Read first: a wrong id fails at once, and the steps name the lines.
         const run = await getRun(client, options.project, runId);
-        const interrupt = new AbortController();
-        const onSigint = () => interrupt.abort();
-        process.once('SIGINT', onSigint);
-        try {
-          const status = await printOutput(
-            io,
-            client,
-            options.project,
-            run,
-            { format: options.format, timestamps: options.timestamps === true, follow: options.follow === true },
-            interrupt.signal,
-          );
-          if (status === null) {
-            io.stderr(
-              `stopped following run ${run.id}; it goes on: \`trunkflow runs view ${run.id} --project ${options.project}\`\n`,
-            );
-            return io.setExitCode(INTERRUPTED_EXIT);
-          }
-          if (options.follow) {
-            // A script waits on the exit code, as it does on `pr checks`.
-            if (status !== 'succeeded' && options.format === 'text') {
-              const ended = await getRun(client, options.project, run.id);
-              io.stderr(`run ${run.id} ${ended.status}${ended.reason ? `: ${ended.reason}` : ''}\n`);
-            }
-            io.setExitCode(status === 'succeeded' ? 0 : 1);
-          }
-        } finally {
-          process.off('SIGINT', onSigint);
-        }
+        await printRunOutput(io, client, options.project, run, {
+          format: options.format,
+          timestamps: options.timestamps === true,
+          follow: options.follow === true,
+        });
       },
     );
 

@@ -53,6 +53,16 @@ export class ReleaseSteps {
     context.log('system', outcome.reason);
     if (outcome.tag === null) return { outcome: 'succeeded', reason: `no tag: ${outcome.reason}` };
     const tag = outcome.tag;
+    // A tag an earlier run already recorded (staging deployed again by hand) is no new tag: carrying
+    // it as this run's version would deploy that release to production a second time. A tag with no
+    // record yet is this run's own (made before a crash cut the step short) or one pushed by a person,
+    // and goes on to production.
+    if (await this.deps.store.release(project.id, tag)) {
+      return {
+        outcome: 'succeeded',
+        reason: `no new tag: ${outcome.reason}, released by an earlier run (to deploy it again: trunkflow deploy production --ref ${tag})`,
+      };
+    }
     const authors = await this.deps.pullAuthors(project.id, outcome.prs);
     const now = this.deps.clock.now().toISOString();
     return {
@@ -229,7 +239,11 @@ export class ReleaseSteps {
     const { project, run } = context;
     const tag = run.version ?? run.sha.slice(0, 7);
     const now = this.deps.clock.now().toISOString();
-    const reason = `the monitoring window of ${tag} failed; rolled back`;
+    // A rollback by hand is no failed window: the incident says who undid the release.
+    const reason =
+      run.trigger === 'monitor'
+        ? `the monitoring window of ${tag} failed; rolled back`
+        : `${tag} rolled back by ${run.actor ?? 'hand'}`;
     return {
       outcome: 'succeeded',
       reason,
