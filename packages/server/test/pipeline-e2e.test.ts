@@ -6,7 +6,7 @@
 // sees over the threshold is rolled back too.
 import { createHmac } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -57,11 +57,18 @@ describe.runIf(sqlite)('the delivery pipeline, end to end', () => {
     return (await git('rev-parse', 'HEAD')).trim();
   };
   const remote = () => authedGitUrl(server.url, 'shop', dana);
-  /** A request to an environment through Trunkflow's proxy, by Host header. */
-  const viaHost = async (host: string, path: string) => {
-    const response = await fetch(`${server.url}${path}`, { headers: { host } }).catch(() => null);
-    return response ? { status: response.status, body: await response.text() } : { status: 0, body: '' };
-  };
+  /** A request to an environment through Trunkflow's proxy, by Host header (fetch cannot set Host). */
+  const viaHost = (host: string, path: string) =>
+    new Promise<{ status: number; body: string }>((done) => {
+      const request = httpGet(`${server.url}${path}`, { headers: { host }, timeout: 10_000 }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        response.on('error', () => done({ status: 0, body: '' }));
+      });
+      request.on('timeout', () => request.destroy());
+      request.on('error', () => done({ status: 0, body: '' }));
+    });
   const runs = async () =>
     (
       await server.api<{ runs: { environment: string; kind: string; status: string; version: string | null }[] }>(
@@ -142,8 +149,9 @@ environments:
           path: /healthz
         - provider: prometheus
           url: ${prometheus.url}
+          # "or vector(0)": with no 5xx answered yet, the numerator has no series at all.
           query: >-
-            sum(rate(http_requests_total{status_code=~"5..",route!="/metrics"}[10s]))
+            (sum(rate(http_requests_total{status_code=~"5..",route!="/metrics"}[10s])) or vector(0))
             / sum(rate(http_requests_total{route!="/metrics"}[10s]))
           successCondition: result < 0.05
           failureCondition: result >= 0.05
@@ -224,7 +232,10 @@ environments:
     );
     expect(detail.preview).toMatchObject({ status: 'live', sha: head });
     // proxy.mode port: the preview has a loopback port of its own, and its host name routes too.
-    expect(detail.preview?.url).toMatch(/^http:\/\/pr-1\.shop\.localhost:\d+$/);
+    expect(detail.preview?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new URL(String(detail.preview?.url)).port).not.toBe(new URL(server.url).port);
+    const direct = await fetch(`${detail.preview?.url}/version`);
+    expect(((await direct.json()) as { sha: string }).sha).toBe(head);
     const preview = await viaHost('pr-1.shop.localhost', '/version');
     expect(preview.status).toBe(200);
     expect(JSON.parse(preview.body)).toEqual({ sha: head, version: null, env: 'preview' });
@@ -270,9 +281,14 @@ environments:
       )
     ).body.environments;
     const production = environments.find((environment) => environment.name === 'production');
-    const port = /^http:\/\/shop\.localhost:(\d+)$/.exec(production?.url ?? '')?.[1];
+    const port = /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(production?.url ?? '')?.[1];
+    // Its own port, not the server's: proxy.mode port.
     expect(port).toBeDefined();
-    await writeFile(prometheusTargets, JSON.stringify([{ targets: [`127.0.0.1:${port}`], labels: { env: 'production' } }]));
+    expect(port).not.toBe(new URL(server.url).port);
+    await writeFile(
+      prometheusTargets,
+      JSON.stringify([{ targets: [`127.0.0.1:${port}`], labels: { env: 'production' } }]),
+    );
 
     // 3. The window passes.
     await until(

@@ -17,6 +17,8 @@ const CONFIG_PATH = 'trunkflow.yml';
 
 export interface ShaConfig {
   environments: EnvironmentsConfig;
+  /** trunkflow.yml's `proxy.mode`: by host name on the server's port, or a loopback port per environment. */
+  proxyMode: 'host' | 'port';
   /** Problems of the file, one line each; a sha with any deploys nothing. */
   issues: string[];
 }
@@ -53,6 +55,7 @@ export class ShaConfigs implements DefinitionSource {
     const parsed = parseConfigFile(text ?? null);
     const config: ShaConfig = {
       environments: parsed.config.environments,
+      proxyMode: parsed.config.proxy.mode,
       issues: parsed.issues.map((issue) => formatConfigIssue(issue)),
     };
     if (this.cache.size > 500) this.cache.clear();

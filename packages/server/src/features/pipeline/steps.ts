@@ -163,8 +163,10 @@ export class PipelineSteps implements StepExecutor {
     const { project, run } = context;
     const deployer = this.deps.deployers.get(config.deployer);
     const secrets = await this.deps.secrets(project, run.environment);
+    const { proxyMode } = await this.deps.configs.at(project, run.sha);
     try {
       const result = await deployer.deploy({
+        proxyMode,
         environment: environmentRef(project, run),
         repoPath: this.deps.repositories.pathOf(project.name),
         prepared: { tree: this.treeOf(project, run) },
