@@ -61,7 +61,7 @@ export const ENVIRONMENTS_EXAMPLE = `environments:
     test: npm run test:e2e             # against the deploy: its URL is in TRUNKFLOW_URL
     variables: { LOG_LEVEL: debug }
   production:
-    secrets: [STRIPE_KEY]              # names only: values are set on the Trunkflow server
+    secrets: [STRIPE_KEY]              # names only; setting values is not built yet
     monitor:
       duration: 30m
       interval: 1m
@@ -109,8 +109,8 @@ function environmentsReference(environments: SchemaNode | undefined, proxy: Sche
     '  Each runs in the checked-out tree, stopped after `timeout`.',
     '- **Durations** are whole numbers with a unit: `s`, `m` or `h`, also `d` and `ms`, combined largest',
     '  first (`10s`, `30m`, `1h30m`, `14d`, `500ms`).',
-    '- **Secrets** are listed by name only. Their values are set on the Trunkflow server, stored',
-    "  encrypted and never shown back; a preview gets only the preview environment's secrets.",
+    '- **Secrets** are listed by name only, never with values. Setting their values on the server',
+    '  (`trunkflow env secret set`) is not built yet: today a deployed app gets none of them.',
     "- `trunkflow config validate` also checks that each command's program is on PATH, or a file in the",
     '  repository when written as a path (`./scripts/smoke.sh`).',
     '',

@@ -5,7 +5,7 @@
 // (health check), with an incident and a signed webhook; a release whose error rate Prometheus
 // sees over the threshold is rolled back too.
 import { createHmac } from 'node:crypto';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,23 @@ interface Delivery {
   event: string | undefined;
   verified: boolean;
   body: { type?: string; tag?: string | null };
+}
+
+/** The process groups of every app the deployers recorded under `root` (`<project>/<env>/state.json`). */
+async function deployedGroups(root: string): Promise<number[]> {
+  const pids: number[] = [];
+  const projects = await readdir(root).catch(() => [] as string[]);
+  for (const project of projects) {
+    for (const environment of await readdir(join(root, project)).catch(() => [] as string[])) {
+      const text = await readFile(join(root, project, environment, 'state.json'), 'utf8').catch(() => null);
+      if (text === null) continue;
+      const state = JSON.parse(text) as Record<string, { pid?: number | null } | null | undefined>;
+      for (const release of [state.current, state.previous, state.pending]) {
+        if (typeof release?.pid === 'number') pids.push(release.pid);
+      }
+    }
+  }
+  return pids;
 }
 
 /** Polls `read` until `done` holds (bounded); the last value is returned or the wait fails with it. */
@@ -201,7 +218,16 @@ environments:
   }, 120_000);
 
   afterAll(async () => {
+    // Deployed apps outlive a server on purpose (the next start adopts them): stop them here.
+    const groups = server ? await deployedGroups(join(server.dataDir, 'deploys')) : [];
     await server?.stop();
+    for (const pid of groups) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     await prometheus?.stop();
     await new Promise((done) => receiver?.close(done));
     if (work) await rm(dirname(work), { recursive: true, force: true });

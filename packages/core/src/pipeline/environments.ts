@@ -134,7 +134,7 @@ const secrets = z
   })
   .default(() => [])
   .describe(
-    'Names of the secrets the app gets as environment variables. Only names: the values are set on the Trunkflow server, stored encrypted and never shown back. A preview gets only the preview environment’s secrets.',
+    'Names of the secrets the app is to get as environment variables. Only names: a value never goes in the repository. Setting values on the server (`trunkflow env secret set`) is not built yet, so today a deployed app gets none of them.',
   );
 
 const urlPath = z.string().regex(/^\/\S*$/, {

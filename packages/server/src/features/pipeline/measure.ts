@@ -50,7 +50,10 @@ export async function measure(check: CheckConfig, context: MeasureContext): Prom
     case 'logs': {
       const count = await context.errorLinesPerMinute?.(check.pattern);
       if (count === null || count === undefined) {
-        return { outcome: 'error', detail: 'the app’s output cannot be read (logs checks need the process deployer)' };
+        return {
+          outcome: 'error',
+          detail: 'logs checks are not measured yet: use an http, prometheus or command check',
+        };
       }
       return count > check.maxPerMinute
         ? { outcome: 'failed', detail: `${count} error lines in the last minute (at most ${check.maxPerMinute})` }

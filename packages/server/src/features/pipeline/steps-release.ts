@@ -120,7 +120,15 @@ export class ReleaseSteps {
    * One tick of production's window: takes the measurements that are due, then analyses every
    * check with core/pipeline. The window opened when the step started (the deploy was live).
    */
-  async monitor(context: StepContext, config: EnvironmentConfig, reachableUrl: string): Promise<StepResult> {
+  async monitor(
+    context: StepContext,
+    config: EnvironmentConfig,
+    reachableUrl: string,
+    runCommand: (
+      argv: readonly string[],
+      env: Record<string, string>,
+    ) => Promise<{ code: number | null; output: string }>,
+  ): Promise<StepResult> {
     const { project, run, step } = context;
     if (!('monitor' in config)) return { outcome: 'succeeded', reason: 'no monitoring window is configured' };
     const monitor = config.monitor;
@@ -163,6 +171,7 @@ export class ReleaseSteps {
       const taken = await measure(check, {
         url: reachableUrl,
         healthPath: config.healthPath,
+        runCommand,
         timeoutMs: Math.min(10_000, monitor.interval),
       });
       const name = names[index] ?? `${index + 1}`;

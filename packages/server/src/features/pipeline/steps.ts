@@ -70,8 +70,12 @@ export class PipelineSteps implements StepExecutor {
       }
       case 'tag':
         return this.deps.release.tag(context);
-      case 'monitor':
-        return this.deps.release.monitor(context, config, (await this.reachableUrl(project, run)) ?? '');
+      case 'monitor': {
+        const url = (await this.reachableUrl(project, run)) ?? '';
+        return this.deps.release.monitor(context, config, url, (argv, extra) =>
+          this.checkCommand(context, config, argv, { ...extra, TRUNKFLOW_URL: url }),
+        );
+      }
       case 'rollback':
         return this.deps.release.recordRollback(context);
       case 'destroy':
@@ -148,6 +152,31 @@ export class PipelineSteps implements StepExecutor {
     });
     if (outcome.kind === 'exited' && outcome.code === 0) return { outcome: 'succeeded', reason: `${label} passed` };
     return { outcome: 'failed', reason: describeOutcome(label, outcome, config.timeout) };
+  }
+
+  /** A `command` monitor check, in the release's tree, bounded by one interval; its output is kept for the match. */
+  private async checkCommand(
+    context: StepContext,
+    config: EnvironmentConfig,
+    argv: readonly string[],
+    extra: Record<string, string>,
+  ): Promise<{ code: number | null; output: string }> {
+    const { project, run } = context;
+    const lines: string[] = [];
+    const timeoutMs = 'monitor' in config ? config.monitor.interval : config.timeout;
+    const outcome = await runCommand({
+      argv,
+      cwd: this.treeOf(project, run),
+      env: childEnv(this.deps.baseEnv, config.variables, {}, { ...this.facts(run), ...extra }),
+      timeoutMs,
+      signal: context.signal,
+      sink: (_stream, line) => {
+        if (lines.length < 200) lines.push(line);
+      },
+      clock: this.deps.clock,
+      graceMs: GRACE_MS,
+    });
+    return { code: outcome.kind === 'exited' ? outcome.code : null, output: lines.join('\n') };
   }
 
   private facts(run: PipelineRun): Record<string, string | null> {
