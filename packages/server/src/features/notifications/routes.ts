@@ -8,7 +8,8 @@ import {
   projectParamsSchema,
 } from '@trunkflow/api';
 import type { FastifyRequest } from 'fastify';
-import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
+import type { App } from '../../platform/http/app.js';
+import { projectScope } from '../projects/scope.js';
 import type { ProjectService } from '../projects/service.js';
 import type { NotificationService, NotificationTarget } from './service.js';
 
@@ -33,12 +34,8 @@ export function registerNotificationRoutes(
   projects: Pick<ProjectService, 'getFor'>,
 ): void {
   /** A private project the actor may not see answers 404 first; then the permission in its scope. */
-  const scope = async (request: FastifyRequest, projectName: string) => {
-    const actor = requireActor(request);
-    const project = await projects.getFor(actor, projectName);
-    requirePermission(actor, 'notifications.manage', project.id);
-    return { actor, project };
-  };
+  const scoped = projectScope(projects);
+  const scope = (request: FastifyRequest, projectName: string) => scoped(request, projectName, 'notifications.manage');
 
   app.post(
     '/api/projects/:project/notifications',

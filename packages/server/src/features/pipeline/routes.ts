@@ -15,10 +15,9 @@ import {
   runParamsSchema,
   runSchema,
 } from '@trunkflow/api';
-import type { FastifyRequest } from 'fastify';
-import type { Actor, Permission } from '../../platform/auth/roles.js';
 import { NotFoundError } from '../../platform/errors.js';
-import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
+import type { App } from '../../platform/http/app.js';
+import { projectScope } from '../projects/scope.js';
 import type { Project, ProjectService } from '../projects/service.js';
 import type { PipelineCommands } from './commands.js';
 import type { PipelineEngine } from './engine.js';
@@ -76,16 +75,7 @@ export function registerPipelineRoutes(
   pipeline: { store: PipelineStore; engine: PipelineEngine; commands: PipelineCommands },
   projects: ProjectService,
 ): void {
-  const scope = async (
-    request: FastifyRequest,
-    projectName: string,
-    permission: Permission,
-  ): Promise<{ actor: Actor; project: Project }> => {
-    const actor = requireActor(request);
-    const project = await projects.getFor(actor, projectName);
-    requirePermission(actor, permission, project.id);
-    return { actor, project };
-  };
+  const scope = projectScope(projects);
   const runOf = async (project: Project, id: string): Promise<PipelineRun> => {
     const run = await pipeline.store.run(id);
     if (!run || run.projectId !== project.id) {

@@ -16,10 +16,9 @@ import {
   reviewSchema,
 } from '@trunkflow/api';
 import { assertNever } from '@trunkflow/core';
-import type { FastifyRequest } from 'fastify';
-import type { Actor, Permission } from '../../platform/auth/roles.js';
-import { type App, requireActor, requirePermission } from '../../platform/http/app.js';
-import type { Project, ProjectService } from '../projects/service.js';
+import type { App } from '../../platform/http/app.js';
+import { projectScope } from '../projects/scope.js';
+import type { ProjectService } from '../projects/service.js';
 import type { PullsFeature } from './feature.js';
 import type { PullRequest, Review } from './model.js';
 import type { CheckRunView, PullRequestDetail } from './reads.js';
@@ -94,16 +93,7 @@ export function registerPullRoutes(
   previewOf: PreviewLookup = async () => null,
 ): void {
   /** Resolves the project and checks the permission in its scope. */
-  const scope = async (
-    request: FastifyRequest,
-    projectName: string,
-    permission: Permission,
-  ): Promise<{ actor: Actor; project: Project }> => {
-    const actor = requireActor(request);
-    const project = await projects.getFor(actor, projectName);
-    requirePermission(actor, permission, project.id);
-    return { actor, project };
-  };
+  const scope = projectScope(projects);
 
   app.post(
     '/api/projects/:project/pulls',
