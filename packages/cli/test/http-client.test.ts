@@ -270,6 +270,7 @@ describe('pr text output', () => {
             createdAt: '',
             configError: null,
           },
+          preview: { url: 'http://pr-4.p.localhost:4400', status: 'live', sha: pull.headSha },
         });
       return sendJson(response, 404, { error: { code: 'not_found', message: `no route ${path}`, details: {} } });
     });
@@ -298,6 +299,7 @@ describe('pr text output', () => {
         '#4 fix: keep the cart (TF-9)',
         'open · dev-one wants to merge feature/TF-9-cart (abcdef0) into main',
         'task: TF-9',
+        'preview: live at abcdef0 http://pr-4.p.localhost:4400',
         '',
         'Keeps it.',
         '',

@@ -307,6 +307,7 @@ environments:
       )
     ).body.environments;
     const production = environments.find((environment) => environment.name === 'production');
+    expect(environments.find((environment) => environment.name === 'staging')).toMatchObject({ version: 'v0.0.1' });
     const port = /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(production?.url ?? '')?.[1];
     // Its own port, not the server's: proxy.mode port.
     expect(port).toBeDefined();

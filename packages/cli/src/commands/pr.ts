@@ -60,6 +60,10 @@ function describePull(io: CliIo, project: string, pull: PullDetail): string {
   if (pull.taskKey) out.push(`task: ${pull.taskKey}`);
   if (pull.mergeSha) out.push(`merged as ${pull.mergeSha}`);
   if (pull.url) out.push(`url: ${pull.url}`);
+  if (pull.preview) {
+    const at = pull.preview.sha ? ` at ${shortSha(pull.preview.sha)}` : '';
+    out.push(`preview: ${pull.preview.status}${at}${pull.preview.url ? ` ${pull.preview.url}` : ''}`);
+  }
   const body = pull.body?.trim();
   out.push('', body ? body : colors.dim('(no description)'), '');
   if (pull.reviews.length === 0) out.push('reviews: none yet');

@@ -70,6 +70,9 @@ export class ReleaseSteps {
       reason: `tagged ${tag}`,
       version: tag,
       record: async (tx) => {
+        // Staging serves the tagged sha: its environment shows the version from now on.
+        const staging = await tx.pipeline.environment(run.projectId, run.envKey);
+        if (staging?.sha === run.sha) await tx.pipeline.saveEnvironment({ ...staging, version: tag, updatedAt: now });
         if (await tx.pipeline.release(project.id, tag)) return;
         await tx.pipeline.saveRelease({
           projectId: project.id,
