@@ -27,6 +27,8 @@ describe('the event catalog', () => {
   it('keeps every event type the server appended before the catalog', () => {
     expect(Object.keys(eventCatalog).sort()).toEqual([
       'check.completed',
+      'deploy.run',
+      'deploy.step',
       'project.created',
       'pull_request.closed',
       'pull_request.edited',
