@@ -171,7 +171,10 @@ describe.each(testDatabases())('jobs contract on $name', (kind) => {
 
     state.healed.add('flaky');
     const retried = await queue.retry(id);
-    expect(retried).toMatchObject({ state: 'queued', attempts: 0 });
+    // A runner woken by the retry may have taken it already (graphile-worker's LISTEN is that fast):
+    // it is no longer failed, and the runs below show its attempts started over.
+    expect(retried.id).toBe(id);
+    expect(retried.state).not.toBe('failed');
     await waitFor('the retried job to finish', async () => (await queue.get(id)) === null);
     expect(runsOf('flaky').map((run) => run.attempt)).toEqual([1, 2, 3, 1]);
     await expect(queue.retry(id)).rejects.toThrow(/no job/);
