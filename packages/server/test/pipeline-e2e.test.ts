@@ -34,7 +34,9 @@ async function deployedGroups(root: string): Promise<number[]> {
     for (const environment of await readdir(join(root, project)).catch(() => [] as string[])) {
       const text = await readFile(join(root, project, environment, 'state.json'), 'utf8').catch(() => null);
       if (text === null) continue;
-      const state = JSON.parse(text) as Record<string, { pid?: number | null } | null | undefined>;
+      // The record is `{ format, state: { current, previous, pending } }`.
+      const state =
+        (JSON.parse(text) as { state?: Record<string, { pid?: number | null } | null | undefined> }).state ?? {};
       for (const release of [state.current, state.previous, state.pending]) {
         if (typeof release?.pid === 'number') pids.push(release.pid);
       }
