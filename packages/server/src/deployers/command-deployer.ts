@@ -16,7 +16,7 @@ import {
   type DestroyOptions,
   type EnvironmentStatus,
 } from './types.js';
-import { addWorktree, isFullSha, removeWorktree } from './worktree.js';
+import { addWorktree, removeWorktree, requireFullSha } from './worktree.js';
 
 export interface CommandDeployerOptions {
   dataDir: string;
@@ -53,13 +53,7 @@ export class CommandDeployer implements Deployer {
   }
 
   async deploy(request: DeployRequest): Promise<DeployResult> {
-    if (!isFullSha(request.sha)) {
-      throw new DeployError(
-        `sha ${JSON.stringify(request.sha)} is not a full commit id: pass all 40 hex digits`,
-        'checkout',
-        'failed',
-      );
-    }
+    requireFullSha(request.sha);
     const deploy = request.commands.deploy;
     if (deploy === undefined || deploy === null || deploy.length === 0) {
       throw new DeployError(

@@ -30,7 +30,7 @@ import {
   type LogSink,
   type LogStream,
 } from './types.js';
-import { addWorktree, isFullSha, removeWorktree } from './worktree.js';
+import { addWorktree, removeWorktree, requireFullSha } from './worktree.js';
 
 export interface ProcessTiming extends AppTiming {
   /** After the proxy flips to the new app, how long the old one keeps serving requests already sent to it. */
@@ -92,13 +92,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 function validate(request: DeployRequest): readonly string[] {
-  if (!isFullSha(request.sha)) {
-    throw new DeployError(
-      `sha ${JSON.stringify(request.sha)} is not a full commit id: pass all 40 hex digits`,
-      'checkout',
-      'failed',
-    );
-  }
+  requireFullSha(request.sha);
   const start = request.commands.start;
   if (start === undefined || start === null || start.length === 0) {
     throw new DeployError(

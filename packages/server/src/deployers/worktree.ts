@@ -2,11 +2,28 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GitError, runGit } from '@trunkflow/git';
+import { DeployError } from './types.js';
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 export function isFullSha(sha: string): boolean {
   return SHA.test(sha);
+}
+
+/** Both deployers refuse an abbreviated sha before doing anything. */
+export function requireFullSha(sha: string): void {
+  if (!isFullSha(sha)) {
+    throw new DeployError(
+      `sha ${JSON.stringify(sha)} is not a full commit id: pass all 40 hex digits`,
+      'checkout',
+      'failed',
+    );
+  }
+}
+
+/** Forgets worktrees whose folders are gone (after a folder of them was deleted). */
+export async function pruneWorktrees(repoPath: string): Promise<void> {
+  await runGit(['worktree', 'prune'], { cwd: repoPath }).catch(() => undefined);
 }
 
 /**

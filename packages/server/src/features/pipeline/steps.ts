@@ -9,7 +9,7 @@ import type { Deployers } from '../../deployers/index.js';
 import { maskedSink, SecretMask } from '../../deployers/output-lines.js';
 import { describeOutcome, runCommand } from '../../deployers/run-command.js';
 import { DeployError } from '../../deployers/types.js';
-import { addWorktree, removeWorktree } from '../../deployers/worktree.js';
+import { addWorktree, pruneWorktrees, removeWorktree } from '../../deployers/worktree.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Repositories } from '../../platform/git/repositories.js';
 import type { Project } from '../projects/service.js';
@@ -246,8 +246,7 @@ export class PipelineSteps implements StepExecutor {
     // The runs' own trees of this environment go too.
     const trees = join(this.deps.dataDir, 'builds', project.name, run.envKey);
     await rm(trees, { recursive: true, force: true });
-    const repo = this.deps.repositories.pathOf(project.name);
-    await removeWorktree(repo, trees).catch(() => undefined);
+    await pruneWorktrees(this.deps.repositories.pathOf(project.name));
     return { outcome: 'succeeded', reason: 'destroyed', environment: { status: 'destroyed', url: null } };
   }
 }
