@@ -22,7 +22,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPostgresDatabase, mustRun, run, startSseBaseline, startTrunkflow } from './lib/server.mjs';
+import { api, createPostgresDatabase, mustRun, run, startSseBaseline, startTrunkflow } from './lib/server.mjs';
 import { markdownTable, median, percentile, replaceSection } from './lib/stats.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -232,27 +232,6 @@ async function openStream(url, headers, onEvent) {
     }
   })();
   return { connected, done, ended: () => ended, close: () => controller.abort() };
-}
-
-/**
- * A JSON API call; throws unless the status is the expected one.
- * @param {string} base @param {string} method @param {string} path @param {{ token?: string, body?: unknown, expect?: number }} [options]
- */
-async function api(base, method, path, options = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  const body = text === '' ? null : JSON.parse(text);
-  if (options.expect !== undefined && response.status !== options.expect) {
-    throw new Error(`${method} ${path} answered ${response.status}, expected ${options.expect}: ${text}`);
-  }
-  return { status: response.status, body };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,6 +63,28 @@ export async function mustRun(...args) {
 }
 
 /**
+ * A JSON API call; throws unless the status is the expected one.
+ * @param {string} base @param {string} method @param {string} path @param {{ token?: string, body?: unknown, expect?: number }} [options]
+ * @returns {Promise<{ status: number, body: any }>}
+ */
+export async function api(base, method, path, options = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  const body = text === '' ? null : JSON.parse(text);
+  if (options.expect !== undefined && response.status !== options.expect) {
+    throw new Error(`${method} ${path} answered ${response.status}, expected ${options.expect}: ${text}`);
+  }
+  return { status: response.status, body };
+}
+
+/**
  * @typedef {object} ChildServer
  * @property {string} url       http://127.0.0.1:<port>
  * @property {number} pid
