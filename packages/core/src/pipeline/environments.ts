@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { type CommandArgs, checkCommandArgs, splitCommand } from '../shared/command-line.js';
 import { durationSchema, formatDuration } from '../shared/duration.js';
 import { formatJsonPath, parseJsonPath } from '../shared/json-path.js';
+import { DEFAULT_PREVIEW_TTL_MS } from './preview-ttl.js';
 
 export const ENVIRONMENT_SECTIONS = ['preview', 'staging', 'production'] as const;
 /** A key of `environments:`; the pipeline's environments are instances of these (one preview per PR). */
@@ -459,8 +460,10 @@ const preview = z
   .strictObject({
     ...environmentShape,
     ttl: durationSchema({ min: 60_000 })
-      .prefault('14d')
-      .describe('A preview still up this long after its last deploy is destroyed.'),
+      .prefault(formatDuration(DEFAULT_PREVIEW_TTL_MS))
+      .describe(
+        'A preview still up this long after its last deploy is destroyed by the TTL sweep (every 15 minutes), as a run with trigger `ttl`; a push to the PR deploys it again.',
+      ),
     drafts: z.boolean().default(false).describe('Also deploy previews of draft PRs.'),
   })
   .superRefine(checkEnvironment)

@@ -41,6 +41,13 @@ export {
   type TriggerKind,
 } from './plan.js';
 export {
+  DEFAULT_PREVIEW_TTL_MS,
+  expiredPreviews,
+  type PreviewExpiry,
+  type PreviewFacts,
+  previewExpiry,
+} from './preview-ttl.js';
+export {
   canRunMove,
   createRun,
   isRunOpen,
