@@ -16,6 +16,16 @@ export {
   type NamedCheck,
   type WindowAnalysis,
 } from './analysis.js';
+export {
+  backtrackingProblem,
+  DEFAULT_ERROR_LINE_PATTERN,
+  ERROR_LINES_SPAN_MS,
+  type ErrorLinesInput,
+  type ErrorLinesMeasurement,
+  MATCHED_LINE_CHARS,
+  measureErrorLines,
+  type OutputSample,
+} from './error-lines.js';
 export type {
   RunEvent,
   RunEventType,
