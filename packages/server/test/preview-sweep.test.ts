@@ -9,7 +9,6 @@ import { SWEEP_PREVIEWS_JOB } from '../src/features/pipeline/preview-sweep.js';
 import type { Clock } from '../src/platform/clock.js';
 import { authedGitUrl, startServer, type TestServer, testDatabases } from './helpers/server.js';
 
-const sqlite = testDatabases().find((kind) => kind.name === 'sqlite');
 const DAY = 86_400_000;
 const CHECKLIST = '## What\n\nA change.\n\n## User flows tested\n\n- [x] opened the home page\n';
 // No `ttl`: the default, 14 days, is what is swept by.
@@ -79,7 +78,8 @@ async function deployedGroups(root: string): Promise<number[]> {
   return pids;
 }
 
-describe.runIf(sqlite)('the preview TTL sweep', () => {
+// On both databases: the sweep's store query, and the recurring job registered at start (graphile-worker's cron on PostgreSQL).
+describe.each(testDatabases())('the preview TTL sweep on $name', (kind) => {
   const clock = new ShiftedClock();
   let server: TestServer;
   let work: string;
@@ -134,7 +134,7 @@ describe.runIf(sqlite)('the preview TTL sweep', () => {
     );
 
   beforeAll(async () => {
-    server = await startServer(sqlite as NonNullable<typeof sqlite>, {
+    server = await startServer(kind, {
       clock,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     });
@@ -183,7 +183,12 @@ describe.runIf(sqlite)('the preview TTL sweep', () => {
     await expect(fetch(`${old.url}/`)).rejects.toThrow();
     expect(await (await fetch(`${fresh.url}/`)).text()).toBe(fresh.sha);
 
-    const ttlRuns = (await runs()).filter((run) => run.trigger === 'ttl');
+    // The step destroyed it; the run ends at its next advance.
+    const ttlRuns = await until(
+      'the ttl run to end',
+      async () => (await runs()).filter((run) => run.trigger === 'ttl'),
+      (found) => found.length > 0 && found.every((run) => run.status !== 'queued' && run.status !== 'running'),
+    );
     expect(ttlRuns).toHaveLength(1);
     expect(ttlRuns[0]).toMatchObject({ environment: 'preview', kind: 'destroy', status: 'succeeded' });
     expect(ttlRuns[0]?.steps.map((step) => [step.kind, step.status])).toEqual([['destroy', 'succeeded']]);
