@@ -1,8 +1,10 @@
 // The files `trunkflow init` writes: a commented trunkflow.yml, a PR template and an example flags file.
 import { disabledFlagDefinition, USER_FLOW_PLACEHOLDER } from '@trunkflow/core';
 
-export const CONFIG_TEMPLATE = `# trunkflow.yml: the team's PR rules, checked by \`trunkflow check\` on every PR update.
-# Every key is optional; the values shown are the defaults. \`trunkflow config schema\` prints them all.
+export const CONFIG_TEMPLATE = `# trunkflow.yml: the team's PR rules, checked by \`trunkflow check\` on every PR update, and
+# the environments a Trunkflow server deploys the app to.
+# Every key is optional; the values shown are the defaults. \`trunkflow config schema\` prints them all,
+# and \`trunkflow config docs\` is the reference.
 
 # The trunk branch that PRs merge into.
 trunk: main
@@ -50,6 +52,49 @@ rules:
   # The branch or title must name a task key.
   linked-task:
     pattern: "[A-Z][A-Z0-9]+-\\\\d+"
+
+# What a Trunkflow server deploys: only the environments written here. These are a Node app's:
+# \`npm ci\`, \`npm run build\` when package.json has a build script, then \`npm start\`, which must
+# listen on PORT and answer 2xx on /healthz. Commands are argument lists, never run by a shell.
+environments:
+  # One per open PR, at pr-<n>.<project>.localhost; destroyed when the PR merges or closes,
+  # or when nobody deployed it for \`ttl\`.
+  preview:
+    deployer: process
+    install: npm ci
+    build: auto
+    start: npm start
+    healthPath: /healthz
+    ttl: 14d
+
+  # Trunk, deployed on every merge, then tested; a pass tags the release.
+  staging:
+    # The command that tests the deployed app, with its address in TRUNKFLOW_URL, e.g. npm run test:e2e.
+    test: false
+
+  # Deployed from each new tag, then watched: a failed window rolls back to the last good tag.
+  production:
+    monitor:
+      duration: 30m
+      interval: 1m
+      # Failed measurements tolerated (0: the first failure rolls back).
+      failureLimit: 0
+      # Measurements with no data tolerated before the window ends inconclusive (the people on watch are told).
+      inconclusiveLimit: 3
+      consecutiveErrorLimit: 4
+      checks:
+        - provider: http
+          path: /healthz
+          maxLatency: 5s
+        # More error lines in the app's output than maxPerMinute fails the window:
+        # - provider: logs
+        #   maxPerMinute: 10
+        # An error rate from your Prometheus:
+        # - provider: prometheus
+        #   url: http://127.0.0.1:9090
+        #   query: sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))
+        #   failureCondition: result >= 0.05
+        #   successCondition: result < 0.05
 `;
 
 export const PR_TEMPLATE = `<!-- Title: a Conventional Commit, e.g. "feat(checkout): pay with a saved card (TF-12)". -->

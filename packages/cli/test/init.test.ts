@@ -32,6 +32,41 @@ describe('trunkflow init', () => {
     expect(config.rules['linked-task'].pattern).toBe('[A-Z][A-Z0-9]+-\\d+');
   });
 
+  it('writes the three environments of a Node app, production watched by a monitoring window', () => {
+    const target = repo();
+    expect(runCli(['init'], { cwd: target.dir }).status).toBe(0);
+    const written = readFileSync(join(target.dir, 'trunkflow.yml'), 'utf8');
+    expect(written).toMatch(/^environments:$/m);
+    const validated = runCli(['config', 'validate'], { cwd: target.dir });
+    expect(validated.stderr).toBe('');
+    expect(validated.status).toBe(0);
+    const { environments } = JSON.parse(validated.stdout);
+    expect(Object.keys(environments)).toEqual(['preview', 'staging', 'production']);
+    const node = { deployer: 'process', install: ['npm', 'ci'], build: 'auto', start: ['npm', 'start'] };
+    expect(environments.preview).toMatchObject({ ...node, healthPath: '/healthz', ttl: '14d' });
+    expect(environments.staging).toMatchObject({ ...node, test: false });
+    expect(environments.production).toMatchObject(node);
+    expect(environments.production.monitor).toEqual({
+      duration: '30m',
+      interval: '1m',
+      failureLimit: 0,
+      inconclusiveLimit: 3,
+      consecutiveErrorLimit: 4,
+      checks: [{ provider: 'http', path: '/healthz', status: 200, maxLatency: '5s' }],
+    });
+    // The commented checks are examples that load once uncommented.
+    const uncommented = written.replace(/^( {8})# (- provider| {2})/gm, '$1$2');
+    expect(uncommented).not.toBe(written);
+    target.write('trunkflow.yml', uncommented);
+    const examples = runCli(['config', 'validate'], { cwd: target.dir });
+    expect(examples.status).toBe(0);
+    expect(
+      JSON.parse(examples.stdout).environments.production.monitor.checks.map(
+        (check: { provider: string }) => check.provider,
+      ),
+    ).toEqual(['http', 'logs', 'prometheus']);
+  });
+
   it('refuses to overwrite without --force and writes nothing', () => {
     const target = repo();
     target.write('trunkflow.yml', 'trunk: develop\n');

@@ -13,6 +13,7 @@ import { registerHealthRoutes } from './features/health/routes.js';
 import { registerNotificationRoutes } from './features/notifications/routes.js';
 import { NotificationService } from './features/notifications/service.js';
 import { createPipelineFeature, type PipelineFeature } from './features/pipeline/feature.js';
+import { SWEEP_PREVIEWS_CRON, SWEEP_PREVIEWS_JOB } from './features/pipeline/preview-sweep.js';
 import { registerPipelineRoutes } from './features/pipeline/routes.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
@@ -111,10 +112,12 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       merges: () => pulls?.merges,
       notifications: () => notifications,
       pipeline: () => pipeline?.engine,
+      previewSweep: () => pipeline?.sweep,
       whenListening: () => listeningNow,
     }),
     clock,
     logger,
+    recurring: [{ id: SWEEP_PREVIEWS_JOB, cron: SWEEP_PREVIEWS_CRON, job: SWEEP_PREVIEWS_JOB, payload: {} }],
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
   });
   // Before anything can enqueue: on PostgreSQL this creates graphile-worker's schema.

@@ -4,6 +4,7 @@ import { notificationsDeliverJob } from './features/notifications/deliver-job.js
 import type { NotificationService } from './features/notifications/service.js';
 import { pipelineAdvanceJob } from './features/pipeline/advance-job.js';
 import type { PipelineEngine } from './features/pipeline/engine.js';
+import { type PreviewSweep, SWEEP_PREVIEWS_JOB, sweepPreviewsJob } from './features/pipeline/preview-sweep.js';
 import type { CheckRunService } from './features/pulls/check-runs.js';
 import { checksRunJob } from './features/pulls/checks-job.js';
 import type { MergeProtocol } from './features/pulls/merge-protocol.js';
@@ -24,6 +25,7 @@ export interface JobCatalogDependencies {
   merges?: () => MergeProtocol | undefined;
   notifications?: () => NotificationService | undefined;
   pipeline?: () => PipelineEngine | undefined;
+  previewSweep?: () => PreviewSweep | undefined;
   /** Resolves once the server listens: a deploy's URL carries its port. */
   whenListening?: () => Promise<void>;
 }
@@ -39,6 +41,7 @@ export function serverJobCatalog(deps: JobCatalogDependencies) {
       () => deps.pipeline?.(),
       () => deps.whenListening?.() ?? Promise.resolve(),
     ),
+    [SWEEP_PREVIEWS_JOB]: sweepPreviewsJob(() => deps.previewSweep?.()),
   } satisfies JobCatalog;
 }
 

@@ -324,6 +324,21 @@ describe('environments: bad configuration, found when the file is loaded', () =>
       'environments.production.monitor.checks.0.pattern: not a valid regular expression (Invalid regular expression: /(/iu: Unterminated group); escape special characters with a backslash',
     ],
     [
+      'a logs pattern that backtracks catastrophically',
+      "production: { monitor: { checks: [{ provider: logs, pattern: '(a+)+$' }] } }",
+      'environments.production.monitor.checks.0.pattern: `(a+)+$` may backtrack catastrophically (a repeat inside a repeat, like (a+)+): simplify it, e.g. \\b(?:error|fatal)\\b',
+    ],
+    [
+      'a logs threshold that is no whole number',
+      'production: { monitor: { checks: [{ provider: logs, maxPerMinute: 2.5 }] } }',
+      'environments.production.monitor.checks.0.maxPerMinute: expected a whole number, got the number 2.5',
+    ],
+    [
+      'a logs threshold that is no number',
+      'production: { monitor: { checks: [{ provider: logs, maxPerMinute: many }] } }',
+      'environments.production.monitor.checks.0.maxPerMinute: expected a number, got the text "many"',
+    ],
+    [
       'a negative limit',
       'production: { monitor: { failureLimit: -1 } }',
       'environments.production.monitor.failureLimit: is -1, but must be at least 0; write `failureLimit: 0`',

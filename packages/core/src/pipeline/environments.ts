@@ -3,6 +3,8 @@ import * as z from 'zod';
 import { type CommandArgs, checkCommandArgs, splitCommand } from '../shared/command-line.js';
 import { durationSchema, formatDuration } from '../shared/duration.js';
 import { formatJsonPath, parseJsonPath } from '../shared/json-path.js';
+import { backtrackingProblem, DEFAULT_ERROR_LINE_PATTERN } from './error-lines.js';
+import { DEFAULT_PREVIEW_TTL_MS } from './preview-ttl.js';
 
 export const ENVIRONMENT_SECTIONS = ['preview', 'staging', 'production'] as const;
 /** A key of `environments:`; the pipeline's environments are instances of these (one preview per PR). */
@@ -341,19 +343,27 @@ const httpCheck = z
   })
   .describe('Requests a path of the deployed app.');
 
+const LIMIT = z.number().int().nonnegative();
+
 const logsCheck = z
   .strictObject({
     provider: z.literal('logs'),
     pattern: regexSource
-      .default('\\b(?:error|fatal)\\b')
-      .describe('A regular expression (case-insensitive) matching an error line of the app’s output.'),
-    maxPerMinute: z
-      .number()
-      .nonnegative()
-      .default(10)
-      .describe('The measurement fails when more lines than this per minute match.'),
+      .superRefine((value, ctx) => {
+        const problem = backtrackingProblem(value);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default(DEFAULT_ERROR_LINE_PATTERN)
+      .describe(
+        'A regular expression (case-insensitive) matching an error line of the app’s output (stdout and stderr). One that can backtrack catastrophically, like (a+)+, is refused.',
+      ),
+    maxPerMinute: LIMIT.default(10).describe(
+      'The measurement fails when more lines than this matched in the last minute (0: any error line fails). A minute with no output at all is inconclusive, never a pass.',
+    ),
   })
-  .describe('Counts error lines in the output of the app the `process` deployer runs.');
+  .describe(
+    'Counts error lines per minute in the output of the app the `process` deployer runs (production only, `deployer: process`).',
+  );
 
 const PROMETHEUS_URL_HELP = 'write its base address with http:// or https://, like http://127.0.0.1:9090';
 
@@ -419,8 +429,6 @@ const check = z.discriminatedUnion('provider', [httpCheck, logsCheck, prometheus
   },
 });
 
-const LIMIT = z.number().int().nonnegative();
-
 const monitor = z
   .strictObject({
     duration: durationSchema({ min: 1000 }).prefault('30m').describe('How long production is watched after a deploy.'),
@@ -459,8 +467,10 @@ const preview = z
   .strictObject({
     ...environmentShape,
     ttl: durationSchema({ min: 60_000 })
-      .prefault('14d')
-      .describe('A preview still up this long after its last deploy is destroyed.'),
+      .prefault(formatDuration(DEFAULT_PREVIEW_TTL_MS))
+      .describe(
+        'A preview still up this long after its last deploy is destroyed by the TTL sweep (every 15 minutes), as a run with trigger `ttl`; a push to the PR deploys it again.',
+      ),
     drafts: z.boolean().default(false).describe('Also deploy previews of draft PRs.'),
   })
   .superRefine(checkEnvironment)

@@ -16,6 +16,16 @@ export {
   type NamedCheck,
   type WindowAnalysis,
 } from './analysis.js';
+export {
+  backtrackingProblem,
+  DEFAULT_ERROR_LINE_PATTERN,
+  ERROR_LINES_SPAN_MS,
+  type ErrorLinesInput,
+  type ErrorLinesMeasurement,
+  MATCHED_LINE_CHARS,
+  measureErrorLines,
+  type OutputSample,
+} from './error-lines.js';
 export type {
   RunEvent,
   RunEventType,
@@ -40,6 +50,13 @@ export {
   TRIGGER_KINDS,
   type TriggerKind,
 } from './plan.js';
+export {
+  DEFAULT_PREVIEW_TTL_MS,
+  expiredPreviews,
+  type PreviewExpiry,
+  type PreviewFacts,
+  previewExpiry,
+} from './preview-ttl.js';
 export {
   canRunMove,
   createRun,

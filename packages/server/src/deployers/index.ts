@@ -5,6 +5,7 @@ import { CommandDeployer } from './command-deployer.js';
 import type { EnvironmentRef } from './environment.js';
 import { type AdoptionReport, type AdoptOptions, ProcessDeployer, type ProcessTiming } from './process-deployer.js';
 import type { EnvironmentProxy } from './proxy.js';
+import { type RecentLine, RecentOutput } from './recent-output.js';
 import type { AppEvent } from './supervised-app.js';
 import type { Deployer, DeployerKind, EnvironmentStatus, LogStream } from './types.js';
 
@@ -27,6 +28,7 @@ export {
   type RollbackOptions,
 } from './process-deployer.js';
 export { createProxy, type EnvironmentProxy, notDeployedText, type ProxyMode, type ProxyOptions } from './proxy.js';
+export { DEFAULT_RECENT_OUTPUT, type RecentLine, RecentOutput, type RecentOutputOptions } from './recent-output.js';
 export type { AppEvent } from './supervised-app.js';
 export * from './types.js';
 
@@ -49,6 +51,11 @@ export interface Deployers {
   get(kind: DeployerKind): Deployer;
   /** Every deployed environment, of both kinds. */
   list(): Promise<EnvironmentStatus[]>;
+  /**
+   * Production's app output read at or after `since` (the `logs` check counts its error lines);
+   * null when no app of the `process` deployer runs it here, so there is no output to read.
+   */
+  recentOutput(environment: EnvironmentRef, since: number): Promise<RecentLine[] | null>;
   /** On start, before serving: keeps the apps a previous server left running, restarts the others. */
   adopt(options?: AdoptOptions): Promise<AdoptionReport[]>;
   /** On stop: stops watching the apps and leaves them running for the next start to adopt. */
@@ -56,7 +63,15 @@ export interface Deployers {
 }
 
 export function createDeployers(options: DeployersOptions): Deployers {
-  const processDeployer = new ProcessDeployer(options);
+  // Only production's: the logs check watches production, and previews come and go by the hundred.
+  const recent = new RecentOutput();
+  const processDeployer = new ProcessDeployer({
+    ...options,
+    onAppOutput: (environment, stream, line, at) => {
+      if (environment.environment === 'production') recent.push(environment, stream, line, at);
+      options.onAppOutput?.(environment, stream, line, at);
+    },
+  });
   const command = new CommandDeployer({
     dataDir: options.dataDir,
     baseEnv: options.baseEnv,
@@ -70,6 +85,11 @@ export function createDeployers(options: DeployersOptions): Deployers {
     async list() {
       const [processes, commands] = await Promise.all([processDeployer.list(), command.list()]);
       return [...processes, ...commands];
+    },
+    async recentOutput(environment, since) {
+      const status = await processDeployer.status(environment);
+      if (status === null || status.port === undefined) return null;
+      return recent.since(environment, since);
     },
     adopt: (adoptOptions) => processDeployer.adopt(adoptOptions),
     close: () => processDeployer.close(),

@@ -40,6 +40,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Event consumers, subscribed at composition time (before start-up appends any event). */
   subscribeConsumers?: AppDependencies['subscribeConsumers'];
+  /** The server's clock; the system clock by default. */
+  clock?: AppDependencies['clock'];
 }
 
 export async function startServer(kind: TestDatabaseKind, options: StartOptions = {}): Promise<TestServer> {
@@ -59,6 +61,7 @@ export async function startServer(kind: TestDatabaseKind, options: StartOptions 
     config,
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.subscribeConsumers ? { subscribeConsumers: options.subscribeConsumers } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const url = await trunkflow.listen();
   const api: TestServer['api'] = async (method, path, options = {}) => {

@@ -15,6 +15,7 @@ import { PipelineCommands } from './commands.js';
 import { ShaConfigs } from './definitions.js';
 import { PipelineEngine, type PipelineTransaction } from './engine.js';
 import { PipelineFlow, type PullLookup } from './flow.js';
+import { PreviewSweep } from './preview-sweep.js';
 import { PipelineSteps } from './steps.js';
 import { ReleaseSteps } from './steps-release.js';
 import type { PipelineStore } from './store.js';
@@ -42,6 +43,8 @@ export interface PipelineFeature {
   commands: PipelineCommands;
   flow: PipelineFlow;
   steps: PipelineSteps;
+  /** The preview TTL sweep, run by the recurring `pipeline.sweep-previews` job. */
+  sweep: PreviewSweep;
   /** Subscribes the flow's consumers; call at composition time, before the first append. */
   subscribe(consumers: EventConsumers<PullEvents & GitEvents & EventCatalog>): void;
 }
@@ -116,12 +119,22 @@ export function createPipelineFeature(deps: PipelineDependencies): PipelineFeatu
     configs,
     clock: deps.clock,
   });
+  const sweep = new PreviewSweep({
+    store: deps.store,
+    uow: deps.uow,
+    engine,
+    configs,
+    projects: deps.projects,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
   return {
     store: deps.store,
     engine,
     commands,
     flow: built,
     steps,
+    sweep,
     subscribe: (consumers) => built.subscribe(consumers),
   };
 }

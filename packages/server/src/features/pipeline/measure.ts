@@ -2,8 +2,12 @@
 import {
   type CheckConfig,
   type CommandCheckConfig,
+  ERROR_LINES_SPAN_MS,
   type HttpCheckConfig,
+  type LogsCheckConfig,
+  measureErrorLines,
   meetsCondition,
+  type OutputSample,
   type PrometheusCheckConfig,
   selectJsonPath,
 } from '@trunkflow/core';
@@ -11,12 +15,20 @@ import type { MeasurementRecord } from './model.js';
 
 export type MeasureOutcome = Pick<MeasurementRecord, 'outcome' | 'detail'>;
 
+export interface LogsSource {
+  /** The caller's clock reading, epoch milliseconds. */
+  now: number;
+  /** When the window opened: lines before it are the previous release's. */
+  since: number;
+  lines(since: number): Promise<readonly OutputSample[] | null>;
+}
+
 export interface MeasureContext {
   /** Where the environment answers, e.g. http://127.0.0.1:41234 (the app itself, not the proxy). */
   url: string;
   healthPath: string;
-  /** The app's error lines per minute over the last minute (`process` deployer only); null when unknown. */
-  errorLinesPerMinute?: (pattern: string) => Promise<number | null>;
+  /** What a `logs` check reads: the app's output lines since a time (`process` deployer only; null when not followed). */
+  logs?: LogsSource;
   /** Runs a check command in the release's tree; resolves with its exit code and output. */
   runCommand?: (
     args: readonly string[],
@@ -47,19 +59,16 @@ export async function measure(check: CheckConfig, context: MeasureContext): Prom
       return measurePrometheus(check, context);
     case 'command':
       return measureCommand(check, context);
-    case 'logs': {
-      const count = await context.errorLinesPerMinute?.(check.pattern);
-      if (count === null || count === undefined) {
-        return {
-          outcome: 'error',
-          detail: 'logs checks are not measured yet: use an http, prometheus or command check',
-        };
-      }
-      return count > check.maxPerMinute
-        ? { outcome: 'failed', detail: `${count} error lines in the last minute (at most ${check.maxPerMinute})` }
-        : { outcome: 'ok', detail: `${count} error lines in the last minute` };
-    }
+    case 'logs':
+      return measureLogs(check, context);
   }
+}
+
+async function measureLogs(check: LogsCheckConfig, context: MeasureContext): Promise<MeasureOutcome> {
+  if (!context.logs) return { outcome: 'error', detail: 'the app’s output cannot be read here' };
+  const { now, since } = context.logs;
+  const lines = await context.logs.lines(Math.max(since, now - ERROR_LINES_SPAN_MS));
+  return measureErrorLines({ lines, pattern: check.pattern, maxPerMinute: check.maxPerMinute, now, since });
 }
 
 async function measureHttp(check: HttpCheckConfig, context: MeasureContext): Promise<MeasureOutcome> {

@@ -175,6 +175,11 @@ export class ReleaseSteps {
         url: reachableUrl,
         healthPath: config.healthPath,
         runCommand,
+        logs: {
+          now,
+          since: startedAt,
+          lines: (since) => this.deps.deployers.recentOutput(environmentRef(project, run), since),
+        },
         timeoutMs: Math.min(10_000, monitor.interval),
       });
       const name = names[index] ?? `${index + 1}`;

@@ -164,4 +164,29 @@ describe.each(testDatabases())('pipeline store on $name', (kind) => {
     await store.appendMeasurement('run-1', { check: '1. http', outcome: 'failed', detail: 'status 500', at: 'b' });
     expect((await store.measurements('run-1')).map((measurement) => measurement.outcome)).toEqual(['ok', 'failed']);
   });
+
+  it('lists the standing previews of every project for the TTL sweep, least recently changed first', async () => {
+    const preview = (number: number, status: 'live' | 'failed' | 'destroyed', updatedAt: string) => ({
+      projectId,
+      envKey: `pr-${number}`,
+      kind: 'preview' as const,
+      prNumber: number,
+      status,
+      url: null,
+      sha: SHA,
+      version: null,
+      runId: `run-${number}`,
+      updatedAt,
+    });
+    await store.saveEnvironment(preview(7, 'live', '2026-01-09T00:00:00.000Z'));
+    await store.saveEnvironment(preview(8, 'destroyed', '2026-01-01T00:00:00.000Z'));
+    await store.saveEnvironment(preview(9, 'failed', '2026-01-05T00:00:00.000Z'));
+    // The production environment of the test above is no preview.
+    expect(await store.standingPreviews()).toEqual([
+      preview(9, 'failed', '2026-01-05T00:00:00.000Z'),
+      preview(7, 'live', '2026-01-09T00:00:00.000Z'),
+    ]);
+    await store.saveEnvironment(preview(7, 'destroyed', '2026-01-10T00:00:00.000Z'));
+    expect((await store.standingPreviews()).map((environment) => environment.envKey)).toEqual(['pr-9']);
+  });
 });

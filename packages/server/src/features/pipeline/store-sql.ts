@@ -222,6 +222,19 @@ export class SqlPipelineStore implements PipelineStore {
     return rows.map(toEnvironment);
   }
 
+  async standingPreviews(): Promise<EnvironmentRecord[]> {
+    const rows = await this.db
+      .selectFrom('environments')
+      .selectAll()
+      .where('kind', '=', 'preview')
+      .where('status', '!=', 'destroyed')
+      .orderBy('updated_at')
+      .orderBy('project_id')
+      .orderBy('env_key')
+      .execute();
+    return rows.map(toEnvironment);
+  }
+
   async saveEnvironment(environment: EnvironmentRecord): Promise<void> {
     const values = {
       project_id: environment.projectId,

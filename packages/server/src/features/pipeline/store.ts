@@ -27,6 +27,8 @@ export interface PipelineStore {
   environment(projectId: string, envKey: string): Promise<EnvironmentRecord | null>;
   environments(projectId: string): Promise<EnvironmentRecord[]>;
   saveEnvironment(environment: EnvironmentRecord): Promise<void>;
+  /** Every project's previews that are not destroyed, for the TTL sweep; least recently changed first. */
+  standingPreviews(): Promise<EnvironmentRecord[]>;
 
   release(projectId: string, tag: string): Promise<ReleaseRecord | null>;
   /** Newest first. */
