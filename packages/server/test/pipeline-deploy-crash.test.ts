@@ -45,8 +45,7 @@ describe.each(testDatabases())('kill -9 during a production deploy on $name', (k
     if (!server) throw new Error('no server is running');
     return server.api;
   };
-  const runs = async () =>
-    (await api()<{ runs: RunView[] }>('GET', '/api/projects/crash/runs?limit=100')).body.runs;
+  const runs = async () => (await api()<{ runs: RunView[] }>('GET', '/api/projects/crash/runs?limit=100')).body.runs;
   const releases = async () =>
     (await api()<{ releases: { tag: string; sha: string; status: string }[] }>('GET', '/api/projects/crash/releases'))
       .body.releases;
