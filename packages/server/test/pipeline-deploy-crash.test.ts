@@ -143,7 +143,7 @@ describe.each(testDatabases())('kill -9 during a production deploy on $name', (k
     const killed = await servers.kill(server);
     server = null;
     expect(killed.signal).toBe('SIGKILL');
-    expect(alive(held?.pid ?? 0)).toBe(true);
+    expect(alive(held?.pid ?? -1)).toBe(true);
 
     server = await start();
     // Open the gate: a deploy run again would now start and go live, and the starts file would show it.
@@ -164,7 +164,7 @@ describe.each(testDatabases())('kill -9 during a production deploy on $name', (k
     // The half-started app is stopped, production still serves v0.0.1 from the same (adopted) process.
     await until(
       'the half-started app to be stopped',
-      async () => alive(held?.pid ?? 0),
+      async () => alive(held?.pid ?? -1),
       (running) => !running,
       60_000,
     );

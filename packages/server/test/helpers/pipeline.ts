@@ -1,5 +1,6 @@
 // What the pipeline's end-to-end tests share: bounded waits, a signed-webhook receiver, requests by Host, and stopping deployed apps.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { createServer, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,13 +53,24 @@ export function killGroups(pids: Iterable<number>): void {
   }
 }
 
-/** Whether a process with this pid exists. */
+/**
+ * Whether the process runs: it exists and is no zombie (an app whose server was killed is
+ * reparented, and a container's init may be slow to reap it, or never do).
+ */
 export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${pid} is not a process id`);
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // The state follows the parenthesised command name: "<pid> (<comm>) <state> …".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc here, or the process just went: kill(0) said it was there.
+    return !existsSync('/proc/self');
   }
 }
 
