@@ -1,11 +1,9 @@
 // A real kill -9 in the middle of a push: the built server runs as a child process with a fault point
 // (TRUNKFLOW_FAULTS, read by config), dies on it, and a restart over the same database and
 // repositories makes the event log and the refs agree again.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { runGit } from '@trunkflow/git';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,90 +11,38 @@ import { eventCatalog } from '../src/event-catalog.js';
 import { systemClock } from '../src/platform/clock.js';
 import { type TestDatabase, testDatabases } from '../src/platform/db/test-databases.js';
 import { EventLog } from '../src/platform/events/event-log.js';
+import { buildServer, type ChildServer, ChildServers } from './helpers/child-server.js';
 import { hostingServices } from './helpers/hosting.js';
 import { ADMIN_TOKEN, authedGitUrl, GitClient } from './helpers/server.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const serverRoot = resolve(here, '..');
-const repoRoot = resolve(serverRoot, '../..');
-
-// The child: the whole server as `trunkflow serve` builds it, printing its URL once it listens.
-const CHILD = `
-const server = await import(${JSON.stringify(pathToFileURL(join(serverRoot, 'dist', 'index.js')).href)});
-const config = server.loadServerConfig({ port: '0' }, process.env, process.cwd());
-const trunkflow = await server.createTrunkflow({ config });
-const url = await trunkflow.listen();
-process.stdout.write(JSON.stringify({ url }) + '\\n');
-process.on('SIGTERM', () => trunkflow.close().then(() => process.exit(0)));
-`;
-
-interface Running {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-}
 
 describe.each(testDatabases())('kill -9 during a push on $name', (kind) => {
   let database: TestDatabase;
   let scratch: string;
-  let script: string;
+  let servers: ChildServers;
 
   beforeAll(async () => {
-    // The child runs the compiled server, so compile first (a no-op when dist is current).
-    await new Promise<void>((done, fail) => {
-      const tsc = spawn(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', serverRoot], {
-        cwd: repoRoot,
-        stdio: 'inherit',
-      });
-      tsc.on('error', fail);
-      tsc.on('close', (code) => (code === 0 ? done() : fail(new Error(`tsc -b failed with ${code}`))));
-    });
+    await buildServer();
     database = await kind.open({ migrate: false });
     scratch = await mkdtemp(join(tmpdir(), 'trunkflow-push-crash-'));
-    script = join(scratch, 'server.mjs');
-    await writeFile(script, CHILD);
+    servers = new ChildServers(scratch);
   });
 
   afterAll(async () => {
+    await servers?.killAll();
     await database?.drop();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  function start(faults: string[] = []): Promise<Running> {
-    const child = spawn(process.execPath, [script], {
-      cwd: scratch,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TRUNKFLOW_DATA_DIR: database.dataDir,
-        TRUNKFLOW_ADMIN_TOKEN: ADMIN_TOKEN,
-        LOG_LEVEL: 'warn',
-        ...(database.url ? { DATABASE_URL: database.url } : {}),
-        ...(faults.length > 0 ? { TRUNKFLOW_FAULTS: faults.join(',') } : {}),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>
-      child.on('close', (code, signal) => done({ code, signal, stderr })),
-    );
-    return new Promise((done, fail) => {
-      let stdout = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const line = stdout.split('\n')[0];
-        if (stdout.includes('\n') && line) done({ url: (JSON.parse(line) as { url: string }).url, child, exited });
-      });
-      void exited.then((end) => fail(new Error(`the server exited before listening: ${JSON.stringify(end)}`)));
+  function start(faults: string[] = []): Promise<ChildServer> {
+    return servers.start({
+      TRUNKFLOW_DATA_DIR: database.dataDir,
+      ...(database.url ? { DATABASE_URL: database.url } : {}),
+      ...(faults.length > 0 ? { TRUNKFLOW_FAULTS: faults.join(',') } : {}),
     });
   }
 
-  async function stop(running: Running): Promise<void> {
-    running.child.kill('SIGTERM');
-    await running.exited;
+  async function stop(running: ChildServer): Promise<void> {
+    await servers.stop(running);
   }
 
   async function pushEvents(projectId: string) {

@@ -4,67 +4,33 @@
 // with /version showing it; the window passes; a release with BROKEN is rolled back by the window
 // (health check), with an incident and a signed webhook; a release whose error rate Prometheus
 // sees over the threshold is rolled back too.
-import { createHmac } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, get as httpGet, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGit } from '@trunkflow/git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHECKLIST,
+  deployedGroups,
+  killGroups,
+  openAndMerge as openAndMergeIn,
+  startWebhookReceiver,
+  until,
+  viaHost as viaHostOf,
+  type WebhookReceiver,
+} from './helpers/pipeline.js';
 import { type RunningPrometheus, startPrometheus } from './helpers/prometheus.js';
 import { authedGitUrl, startServer, type TestServer, testDatabases } from './helpers/server.js';
 
 const DEMO_APP = resolve(dirname(fileURLToPath(import.meta.url)), '../../../examples/demo-app');
 const sqlite = testDatabases().find((kind) => kind.name === 'sqlite');
-const CHECKLIST = '## What\n\nA change.\n\n## User flows tested\n\n- [x] opened the home page\n';
-
-interface Delivery {
-  event: string | undefined;
-  verified: boolean;
-  body: { type?: string; tag?: string | null };
-}
-
-/** The process groups of every app the deployers recorded under `root` (`<project>/<env>/state.json`). */
-async function deployedGroups(root: string): Promise<number[]> {
-  const pids: number[] = [];
-  const projects = await readdir(root).catch(() => [] as string[]);
-  for (const project of projects) {
-    for (const environment of await readdir(join(root, project)).catch(() => [] as string[])) {
-      const text = await readFile(join(root, project, environment, 'state.json'), 'utf8').catch(() => null);
-      if (text === null) continue;
-      // The record is `{ format, state: { current, previous, pending } }`.
-      const state =
-        (JSON.parse(text) as { state?: Record<string, { pid?: number | null } | null | undefined> }).state ?? {};
-      for (const release of [state.current, state.previous, state.pending]) {
-        if (typeof release?.pid === 'number') pids.push(release.pid);
-      }
-    }
-  }
-  return pids;
-}
-
-/** Polls `read` until `done` holds (bounded); the last value is returned or the wait fails with it. */
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 240_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((wait) => setTimeout(wait, 500));
-    last = await read();
-  }
-  return last;
-}
 
 describe.runIf(sqlite)('the delivery pipeline, end to end', () => {
   let server: TestServer;
   let work: string;
   let prometheus: RunningPrometheus;
-  let receiver: Server;
-  let receiverUrl = '';
-  const deliveries: Delivery[] = [];
-  let secret = '';
+  let receiver: WebhookReceiver;
   let dana = '';
   let bob = '';
   let prometheusTargets = '';
@@ -77,17 +43,7 @@ describe.runIf(sqlite)('the delivery pipeline, end to end', () => {
   };
   const remote = () => authedGitUrl(server.url, 'shop', dana);
   /** A request to an environment through Trunkflow's proxy, by Host header (fetch cannot set Host). */
-  const viaHost = (host: string, path: string) =>
-    new Promise<{ status: number; body: string }>((done) => {
-      const request = httpGet(`${server.url}${path}`, { headers: { host }, timeout: 10_000 }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => done({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        response.on('error', () => done({ status: 0, body: '' }));
-      });
-      request.on('timeout', () => request.destroy());
-      request.on('error', () => done({ status: 0, body: '' }));
-    });
+  const viaHost = (host: string, path: string) => viaHostOf(server.url, host, path);
   const runs = async () =>
     (
       await server.api<{ runs: { environment: string; kind: string; status: string; version: string | null }[] }>(
@@ -108,40 +64,15 @@ describe.runIf(sqlite)('the delivery pipeline, end to end', () => {
     return answer.status === 200 ? (JSON.parse(answer.body) as { version: string | null }).version : null;
   };
 
-  async function openAndMerge(branch: string, title: string, change: () => Promise<void>): Promise<number> {
-    await git('switch', '-q', 'main');
-    await git('pull', '-q', remote(), 'main');
-    await git('switch', '-q', '-c', branch);
-    await change();
-    await commit(title);
-    await git('push', '-q', remote(), `HEAD:${branch}`);
-    const opened = await server.api<{ number: number }>('POST', '/api/projects/shop/pulls', {
-      token: dana,
-      body: { head: branch, title, body: CHECKLIST },
-    });
-    expect(opened.status).toBe(201);
-    const number = opened.body.number;
-    await until(
-      `PR #${number}'s checks`,
-      async () =>
-        (await server.api<{ status: string }>('GET', `/api/projects/shop/pulls/${number}/checks`)).body.status,
-      (status) => status !== 'pending',
-    );
-    expect(
-      (
-        await server.api('POST', `/api/projects/shop/pulls/${number}/reviews`, {
-          token: bob,
-          body: { verdict: 'approve' },
-        })
-      ).status,
-    ).toBe(201);
-    const merged = await server.api<{ merged: boolean }>('POST', `/api/projects/shop/pulls/${number}/merge`, {
-      token: dana,
-      body: {},
-    });
-    expect(merged.body).toMatchObject({ merged: true });
-    return number;
-  }
+  const openAndMerge = async (branch: string, title: string, change: () => Promise<void>) =>
+    (
+      await openAndMergeIn(
+        { api: server.api, project: 'shop', author: dana, reviewer: bob, git, remote, commit },
+        branch,
+        title,
+        change,
+      )
+    ).number;
 
   /** The trunkflow.yml the test pushes: the demo app's environments with a short window and this run's Prometheus. */
   function trunkflowYml(): string {
@@ -178,23 +109,7 @@ environments:
   }
 
   beforeAll(async () => {
-    receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const timestamp = String(request.headers['x-trunkflow-timestamp'] ?? '');
-        const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${raw}`).digest('hex')}`;
-        deliveries.push({
-          event: request.headers['x-trunkflow-event'] as string | undefined,
-          verified: expected === request.headers['x-trunkflow-signature'],
-          body: JSON.parse(raw) as Delivery['body'],
-        });
-        response.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver();
 
     const scratch = await mkdtemp(join(tmpdir(), 'trunkflow-e2e-'));
     prometheusTargets = join(scratch, 'targets.json');
@@ -223,15 +138,9 @@ environments:
     // Deployed apps outlive a server on purpose (the next start adopts them): stop them here.
     const groups = server ? await deployedGroups(join(server.dataDir, 'deploys')) : [];
     await server?.stop();
-    for (const pid of groups) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    killGroups(groups);
     await prometheus?.stop();
-    await new Promise((done) => receiver?.close(done));
+    await receiver?.close();
     if (work) await rm(dirname(work), { recursive: true, force: true });
   });
 
@@ -330,10 +239,10 @@ environments:
 
   it('rolls back a release whose health check fails in the window, records the incident and sends a signed webhook', async () => {
     const added = await server.api<{ secret: string }>('POST', '/api/projects/shop/notifications', {
-      body: { kind: 'webhook', url: receiverUrl, events: ['release.rolled_back', 'release.failed'] },
+      body: { kind: 'webhook', url: receiver.url, events: ['release.rolled_back', 'release.failed'] },
     });
     expect(added.status).toBe(201);
-    secret = added.body.secret;
+    receiver.secret = added.body.secret;
 
     await openAndMerge('feature/TF-2-broken', 'fix: ship a broken build on purpose (TF-2)', async () => {
       await writeFile(join(work, 'BROKEN'), '');
@@ -351,7 +260,7 @@ environments:
     expect(rollback?.status).toBe('succeeded');
     const delivered = await until(
       'the rollback webhook',
-      async () => deliveries.filter((delivery) => delivery.event === 'release.rolled_back'),
+      async () => receiver.deliveries.filter((delivery) => delivery.event === 'release.rolled_back'),
       (found) => found.length > 0,
       30_000,
     );

@@ -64,18 +64,7 @@ export async function startServer(kind: TestDatabaseKind, options: StartOptions 
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const url = await trunkflow.listen();
-  const api: TestServer['api'] = async (method, path, options = {}) => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.token ?? ADMIN_TOKEN}`,
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
-  };
+  const api = apiClient(url);
   return {
     url,
     dataDir,
@@ -99,6 +88,22 @@ export async function startServer(kind: TestDatabaseKind, options: StartOptions 
       await trunkflow.close();
       await database.drop();
     },
+  };
+}
+
+/** JSON requests to a server at `url`, with the admin token unless another is given. */
+export function apiClient(url: string): TestServer['api'] {
+  return async (method, path, options = {}) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${options.token ?? ADMIN_TOKEN}`,
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
   };
 }
 
