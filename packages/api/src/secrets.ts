@@ -19,7 +19,9 @@ export const environmentSecretParamsSchema = z.object({
 
 /** The server checks the value (not empty, 4 characters to 16 KiB, no NUL) and says how to fix it. */
 export const setEnvironmentSecretBodySchema = z.strictObject({
-  value: z.string().describe('the secret’s value: stored encrypted, passed to the environment’s commands, never shown back'),
+  value: z
+    .string()
+    .describe('the secret’s value: stored encrypted, passed to the environment’s commands, never shown back'),
 });
 export type SetEnvironmentSecret = z.input<typeof setEnvironmentSecretBodySchema>;
 

@@ -111,7 +111,7 @@ function environmentsReference(environments: SchemaNode | undefined, proxy: Sche
     '  first (`10s`, `30m`, `1h30m`, `14d`, `500ms`).',
     '- **Secrets** are listed by name only, never with values: a maintainer sets each value on the server',
     '  (`trunkflow env secret set <env> <NAME> --project <p>`, the value on standard input). Every secret set',
-    "  for an environment reaches its commands as an environment variable, masked as `***` in their output;",
+    '  for an environment reaches its commands as an environment variable, masked as `***` in their output;',
     '  a run whose list names one with no value fails at checkout. A preview gets only `preview` secrets.',
     "- `trunkflow config validate` also checks that each command's program is on PATH, or a file in the",
     '  repository when written as a path (`./scripts/smoke.sh`).',

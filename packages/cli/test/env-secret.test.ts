@@ -86,10 +86,16 @@ describe('trunkflow env secret', () => {
     expect(storedValue('staging', 'STRIPE_KEY')).toBe(VALUE);
 
     // Only one newline goes: a value may end in one of its own; \r\n (a Windows file) goes whole.
-    const kept = await maintainer(['env', 'secret', 'set', 'staging', 'PEM', '--project', 'shop'], 'line one\nline two\n\n');
+    const kept = await maintainer(
+      ['env', 'secret', 'set', 'staging', 'PEM', '--project', 'shop'],
+      'line one\nline two\n\n',
+    );
     expect(kept.status, kept.stderr).toBe(0);
     expect(storedValue('staging', 'PEM')).toBe('line one\nline two\n');
-    const crlf = await maintainer(['env', 'secret', 'set', 'production', 'STRIPE_KEY', '--project', 'shop', '--format', 'json'], 'sk_live_prod\r\n');
+    const crlf = await maintainer(
+      ['env', 'secret', 'set', 'production', 'STRIPE_KEY', '--project', 'shop', '--format', 'json'],
+      'sk_live_prod\r\n',
+    );
     expect(crlf.status, crlf.stderr).toBe(0);
     expect(JSON.parse(crlf.stdout)).toEqual({
       name: 'STRIPE_KEY',
@@ -109,7 +115,10 @@ describe('trunkflow env secret', () => {
     expect(rows.slice(1).every((row) => row.endsWith('mia'))).toBe(true);
     const json = await maintainer(['env', 'secret', 'list', 'staging', '--project', 'shop', '--format', 'json']);
     expect(json.status).toBe(0);
-    expect(JSON.parse(json.stdout).secrets.map((secret: { name: string }) => secret.name)).toEqual(['PEM', 'STRIPE_KEY']);
+    expect(JSON.parse(json.stdout).secrets.map((secret: { name: string }) => secret.name)).toEqual([
+      'PEM',
+      'STRIPE_KEY',
+    ]);
     for (const output of [text.stdout, json.stdout]) {
       expect(output).not.toContain(VALUE);
       expect(output).not.toContain('line one');
@@ -130,7 +139,11 @@ describe('trunkflow env secret', () => {
   });
 
   it('refuses a developer, with the role it needs', async () => {
-    const refused = await cli(developerToken, ['env', 'secret', 'set', 'staging', 'STOLEN', '--project', 'shop'], 'value-1234');
+    const refused = await cli(
+      developerToken,
+      ['env', 'secret', 'set', 'staging', 'STOLEN', '--project', 'shop'],
+      'value-1234',
+    );
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('needs the maintainer role in this project');
   });
@@ -143,7 +156,12 @@ describe('trunkflow env secret', () => {
     ['a value that is not UTF-8', ['staging', 'KEY'], Buffer.from([0xff, 0xfe, 0xfd, 0xfc, 0x41]), 'not UTF-8 text'],
     ['a lower-case name', ['staging', 'stripe_key'], 'value-1234', 'use upper-case letters, digits and _'],
     ['a reserved name', ['staging', 'TRUNKFLOW_TOKEN'], 'value-1234', 'is set by Trunkflow on every deploy'],
-    ['an unknown environment', ['prod', 'KEY'], 'value-1234', 'unknown environment "prod": use preview, staging, production'],
+    [
+      'an unknown environment',
+      ['prod', 'KEY'],
+      'value-1234',
+      'unknown environment "prod": use preview, staging, production',
+    ],
   ])('refuses %s before asking the server (exit 2)', async (_what, args, input, message) => {
     const run = await maintainer(['env', 'secret', 'set', ...args, '--project', 'shop'], input);
     expect(run.status, run.stdout).toBe(2);
@@ -174,7 +192,21 @@ describe('trunkflow env secret', () => {
       },
     };
     const code = await main(
-      ['node', 'trunkflow', 'env', 'secret', 'set', 'staging', 'KEY', '--project', 'shop', '--server', server.url, '--token', maintainerToken],
+      [
+        'node',
+        'trunkflow',
+        'env',
+        'secret',
+        'set',
+        'staging',
+        'KEY',
+        '--project',
+        'shop',
+        '--server',
+        server.url,
+        '--token',
+        maintainerToken,
+      ],
       io,
     );
     expect(code).toBe(2);

@@ -196,8 +196,16 @@ describe.each(testDatabases())('environment secrets on $name', (kind) => {
     expect(audit.slice(0, 4).map((row) => [row.action, row.target, JSON.parse(row.details)])).toEqual([
       ['environment_secret.set', 'shop/staging/API_KEY', { environment: 'staging', name: 'API_KEY', replaced: false }],
       ['environment_secret.set', 'shop/staging/API_KEY', { environment: 'staging', name: 'API_KEY', replaced: true }],
-      ['environment_secret.set', 'shop/production/API_KEY', { environment: 'production', name: 'API_KEY', replaced: false }],
-      ['environment_secret.set', 'shop/staging/DATABASE_URL', { environment: 'staging', name: 'DATABASE_URL', replaced: false }],
+      [
+        'environment_secret.set',
+        'shop/production/API_KEY',
+        { environment: 'production', name: 'API_KEY', replaced: false },
+      ],
+      [
+        'environment_secret.set',
+        'shop/staging/DATABASE_URL',
+        { environment: 'staging', name: 'DATABASE_URL', replaced: false },
+      ],
     ]);
     expect(audit.at(-1)).toMatchObject({ action: 'environment_secret.removed', target: 'shop/staging/DATABASE_URL' });
     const text = JSON.stringify(audit);

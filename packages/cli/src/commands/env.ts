@@ -46,7 +46,9 @@ async function readValue(io: CliIo, environment: string, name: string, project: 
   // Room for the final newline that is trimmed.
   const raw = await stdin.read(SECRET_VALUE_MAX_BYTES + 2);
   if (raw === null) {
-    throw new UsageError(`the value on standard input is over ${SECRET_VALUE_MAX_BYTES} bytes, the most a secret holds`);
+    throw new UsageError(
+      `the value on standard input is over ${SECRET_VALUE_MAX_BYTES} bytes, the most a secret holds`,
+    );
   }
   let text: string;
   try {
@@ -67,9 +69,7 @@ export function registerEnv(program: Command, io: CliIo): void {
     .description("Manage a project's environments: `env secret` sets the secrets their commands get");
   const secret = env
     .command('secret')
-    .description(
-      "An environment's secrets: set from standard input, listed by name, removed (needs a maintainer)",
-    )
+    .description("An environment's secrets: set from standard input, listed by name, removed (needs a maintainer)")
     .addHelpText(
       'after',
       `

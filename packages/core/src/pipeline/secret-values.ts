@@ -20,7 +20,8 @@ export function secretValueProblem(value: string): string | null {
   if (value.length < SECRET_VALUE_MIN_CHARS) {
     return `the value is shorter than ${SECRET_VALUE_MIN_CHARS} characters: it could not be masked in step output without masking ordinary words; use a longer value, or a variable in trunkflow.yml if it is not secret`;
   }
-  if (value.includes('\0')) return 'the value contains a NUL character, which no environment variable can hold: remove it';
+  if (value.includes('\0'))
+    return 'the value contains a NUL character, which no environment variable can hold: remove it';
   return null;
 }
 

@@ -100,7 +100,10 @@ export class EnvironmentSecretService {
     };
     const created = await this.deps.uow.run(async (tx) => {
       const existing = await tx.environmentSecrets.get(project.id, env, name);
-      if (existing === null && (await tx.environmentSecrets.list(project.id, env)).length >= SECRETS_PER_ENVIRONMENT_MAX) {
+      if (
+        existing === null &&
+        (await tx.environmentSecrets.list(project.id, env)).length >= SECRETS_PER_ENVIRONMENT_MAX
+      ) {
         throw new ValidationError(
           `${project.name}'s ${env} environment has ${SECRETS_PER_ENVIRONMENT_MAX} secrets, the most it may have: remove one first (\`trunkflow env secret remove ${env} <NAME> --project ${project.name}\`)`,
         );

@@ -67,7 +67,12 @@ describe.each(testDatabases())('environment secrets store on $name', (kind) => {
 
   it('replaces a value in place on a second put, keeping when it was created', async () => {
     await store.put(
-      secret({ valueSealed: 'v1.new', createdAt: '2026-03-02T09:00:00.000Z', updatedAt: '2026-03-02T09:00:00.000Z', updatedBy: 'ops' }),
+      secret({
+        valueSealed: 'v1.new',
+        createdAt: '2026-03-02T09:00:00.000Z',
+        updatedAt: '2026-03-02T09:00:00.000Z',
+        updatedBy: 'ops',
+      }),
     );
     expect(await store.get('p-1', 'staging', 'API_KEY')).toEqual(
       secret({ valueSealed: 'v1.new', updatedAt: '2026-03-02T09:00:00.000Z', updatedBy: 'ops' }),
