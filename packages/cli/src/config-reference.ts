@@ -61,7 +61,7 @@ export const ENVIRONMENTS_EXAMPLE = `environments:
     test: npm run test:e2e             # against the deploy: its URL is in TRUNKFLOW_URL
     variables: { LOG_LEVEL: debug }
   production:
-    secrets: [STRIPE_KEY]              # names only; setting values is not built yet
+    secrets: [STRIPE_KEY]              # names only: trunkflow env secret set production STRIPE_KEY
     monitor:
       duration: 30m
       interval: 1m
@@ -109,8 +109,10 @@ function environmentsReference(environments: SchemaNode | undefined, proxy: Sche
     '  Each runs in the checked-out tree, stopped after `timeout`.',
     '- **Durations** are whole numbers with a unit: `s`, `m` or `h`, also `d` and `ms`, combined largest',
     '  first (`10s`, `30m`, `1h30m`, `14d`, `500ms`).',
-    '- **Secrets** are listed by name only, never with values. Setting their values on the server',
-    '  (`trunkflow env secret set`) is not built yet: today a deployed app gets none of them.',
+    '- **Secrets** are listed by name only, never with values: a maintainer sets each value on the server',
+    '  (`trunkflow env secret set <env> <NAME> --project <p>`, the value on standard input). Every secret set',
+    '  for an environment reaches its commands as an environment variable, masked as `***` in their output;',
+    '  a run whose list names one with no value fails at checkout. A preview gets only `preview` secrets.',
     "- `trunkflow config validate` also checks that each command's program is on PATH, or a file in the",
     '  repository when written as a path (`./scripts/smoke.sh`).',
     '',

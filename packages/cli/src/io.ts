@@ -9,6 +9,36 @@ export interface CliIo {
   color: boolean;
   now(): Date;
   setExitCode(code: number): void;
+  /** Standard input, for the few commands that read a value from it (`env secret set`); absent: none. */
+  stdin?: StandardInput;
+}
+
+export interface StandardInput {
+  /** Whether it is a terminal: a command reading a value from it refuses to wait on a person typing. */
+  isTTY(): boolean;
+  /** Everything until end of input, or null as soon as it is longer than `maxBytes`. */
+  read(maxBytes: number): Promise<Buffer | null>;
+}
+
+function processStdin(): StandardInput {
+  return {
+    isTTY: () => process.stdin.isTTY === true,
+    read: (maxBytes) =>
+      new Promise((resolve, reject) => {
+        const stream = process.stdin;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) {
+            stream.destroy();
+            resolve(null);
+          } else chunks.push(chunk);
+        });
+        stream.once('end', () => resolve(Buffer.concat(chunks)));
+        stream.once('error', reject);
+      }),
+  };
 }
 
 /**
@@ -35,5 +65,6 @@ export function processIo(): CliIo {
     setExitCode: (code) => {
       process.exitCode = code;
     },
+    stdin: processStdin(),
   };
 }

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pr: async () => (await import('./commands/pr.js')).registerPr,
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   envs: async () => (await import('./commands/envs.js')).registerEnvs,
+  env: async () => (await import('./commands/env.js')).registerEnv,
   releases: async () => (await import('./commands/releases.js')).registerReleases,
   deploy: async () => (await import('./commands/deploy.js')).registerDeploy,
   rollback: async () => (await import('./commands/deploy.js')).registerRollback,
@@ -51,7 +52,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
     .description(
       "Trunkflow checks pull requests against a team's rules (trunkflow check, in any repository or CI, no server needed) " +
         'and runs a server hosting git with pull requests, reviews and squash merge (trunkflow serve, then login, project, pr, notify, admin); ' +
-        'runs, envs and releases show its delivery pipeline, and deploy, rollback, promote and abort drive it.',
+        'runs, envs and releases show its delivery pipeline, deploy, rollback, promote and abort drive it, and env secret sets the secrets its environments get.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
@@ -75,6 +76,7 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
     'pr',
     'runs',
     'envs',
+    'env',
     'releases',
     'deploy',
     'rollback',

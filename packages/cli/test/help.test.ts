@@ -58,6 +58,7 @@ describe('trunkflow --help', () => {
         'rollback',
         'promote',
         'abort',
+        'env',
       ]),
     );
     for (const command of commands) {

@@ -20,11 +20,14 @@ import { ProjectService } from './features/projects/service.js';
 import { createPullsFeature, type PullsFeature } from './features/pulls/feature.js';
 import { registerPullRoutes } from './features/pulls/routes.js';
 import { RuleRunner } from './features/pulls/rule-runner.js';
+import { registerSecretRoutes } from './features/secrets/routes.js';
+import { EnvironmentSecretService } from './features/secrets/service.js';
 import { type ServerJobCatalog, serverJobCatalog } from './job-catalog.js';
 import { AuditLog } from './platform/audit/audit-log.js';
 import { type Clock, type IdGenerator, systemClock, uuidGenerator } from './platform/clock.js';
 import type { ServerConfig } from './platform/config.js';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from './platform/db/connect.js';
+import { NotFoundError } from './platform/errors.js';
 import { EventConsumers } from './platform/events/consumers.js';
 import { EventHub } from './platform/events/event-hub.js';
 import { EVENTS_CHANNEL, EventLog } from './platform/events/event-log.js';
@@ -144,13 +147,21 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   const auth = new AuthService({ store: stores.auth, uow, clock, ids });
   const repositories = new Repositories(config.dataDir);
   const projects = new ProjectService({ store: stores.projects, uow, repositories, clock, ids });
+  // One box for every feature's secrets: the key file is read once.
+  const secretBox = SecretBox.inDataDir(config.dataDir);
   notifications = new NotificationService({
     store: stores.notifications,
     uow,
-    secrets: SecretBox.inDataDir(config.dataDir),
+    secrets: secretBox,
     projectName: async (id) => (await projects.byId(id))?.name ?? null,
     clock,
     ids,
+  });
+  const environmentSecrets = new EnvironmentSecretService({
+    store: stores.environmentSecrets,
+    uow,
+    secrets: secretBox,
+    clock,
   });
   const rules = new RuleRunner();
   pulls = createPullsFeature({
@@ -190,6 +201,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       return [...authors];
     },
     deployers,
+    secrets: (project, environment) => environmentSecrets.values(project.id, environment),
     dataDir: config.dataDir,
     baseEnv: config.childEnv,
     publicUrl: () => baseUrl,
@@ -267,6 +279,7 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   });
   registerJobRoutes(http, jobs);
   registerNotificationRoutes(http, notifications, projects);
+  registerSecretRoutes(http, environmentSecrets, projects);
   registerPipelineRoutes(http, built, projects);
   // Last, so no failure above leaves a runner going: jobs start running once the server is built.
   await jobs.start();
@@ -285,7 +298,16 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
       listenPort = port;
       if (config.publicUrl === undefined) baseUrl = `http://localhost:${port}`;
       // The apps a previous server left running are kept (or started again) now that URLs are known.
-      const adopted = await deployers.adopt();
+      // An app restarted here gets its environment's secrets again, as its deploy did (they are never on disk).
+      const adopted = await deployers.adopt({
+        secrets: async (ref) => {
+          const project = await projects.get(ref.project).catch((error: unknown) => {
+            if (error instanceof NotFoundError) return null;
+            throw error;
+          });
+          return project ? environmentSecrets.values(project.id, ref.environment) : {};
+        },
+      });
       if (adopted.length > 0) logger.info({ adopted }, 'deployed apps adopted');
       listening();
       return `http://localhost:${port}`;

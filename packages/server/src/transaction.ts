@@ -13,6 +13,8 @@ import type { ProjectStore } from './features/projects/store.js';
 import { SqlProjectStore } from './features/projects/store-sql.js';
 import type { PullStore } from './features/pulls/store.js';
 import { SqlPullStore } from './features/pulls/store-sql.js';
+import type { EnvironmentSecretStore } from './features/secrets/store.js';
+import { SqlEnvironmentSecretStore } from './features/secrets/store-sql.js';
 import type { AuditLog, AuditWriter } from './platform/audit/audit-log.js';
 import type { Role } from './platform/auth/roles.js';
 import type { Database } from './platform/db/schema.js';
@@ -28,6 +30,7 @@ export interface AppStores {
   pulls: PullStore;
   notifications: NotificationStore;
   pipeline: PipelineStore;
+  environmentSecrets: EnvironmentSecretStore;
 }
 
 export function sqlStores(executor: Kysely<Database>): AppStores {
@@ -40,6 +43,7 @@ export function sqlStores(executor: Kysely<Database>): AppStores {
     pulls: new SqlPullStore(executor, auth),
     notifications: new SqlNotificationStore(executor),
     pipeline: new SqlPipelineStore(executor),
+    environmentSecrets: new SqlEnvironmentSecretStore(executor),
   };
 }
 

@@ -72,6 +72,10 @@ describe('the OpenAPI document', () => {
     ['/api/projects/{project}/pulls/{number}/mergeability', 'get', '200', api.mergeabilitySchema],
     ['/api/projects/{project}/pulls/{number}/merge', 'post', '200', api.mergeResultSchema],
     ['/api/events', 'get', '200', api.eventListSchema],
+    ['/api/projects/{project}/environments/{environment}/secrets', 'get', '200', api.environmentSecretListSchema],
+    ['/api/projects/{project}/environments/{environment}/secrets/{name}', 'put', '201', api.environmentSecretSchema],
+    ['/api/projects/{project}/environments/{environment}/secrets/{name}', 'put', '200', api.environmentSecretSchema],
+    ['/api/projects/{project}/environments/{environment}/secrets/{name}', 'delete', '200', api.environmentSecretSchema],
   ] as const)('answers %s %s %s with the @trunkflow/api schema', (path, method, status, schema) => {
     const documented = document.paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema;
     expect(documented, `${method} ${path} ${status} is in the document`).toBeDefined();
@@ -83,6 +87,7 @@ describe('the OpenAPI document', () => {
     ['/api/projects', 'post', api.createProjectBodySchema],
     ['/api/projects/{project}/pulls', 'post', api.openPullBodySchema],
     ['/api/projects/{project}/pulls/{number}/reviews', 'post', api.reviewBodySchema],
+    ['/api/projects/{project}/environments/{environment}/secrets/{name}', 'put', api.setEnvironmentSecretBodySchema],
   ] as const)('takes the @trunkflow/api body at %s %s', (path, method, schema) => {
     const documented = document.paths[path]?.[method]?.requestBody?.content['application/json']?.schema;
     expect(shapeOf(documented)).toEqual(shape(schema, 'input'));

@@ -26,6 +26,7 @@ const TABLES = [
   'incidents',
   'pipeline_measurements',
   'notification_targets',
+  'environment_secrets',
 ];
 
 /** Our tables (with their columns) and indexes, so a down that leaves anything behind shows up. */

@@ -414,6 +414,16 @@ describe('environments: bad configuration, found when the file is loaded', () =>
       'environments.production.secrets.1: `A` is listed twice: remove one',
     ],
     [
+      'a secret name in lower case, which `trunkflow env secret set` would refuse',
+      'production: { secrets: [stripe_key] }',
+      'environments.production.secrets.0: `stripe_key` is not a secret name: use upper-case letters, digits and _, not starting with a digit, like STRIPE_KEY',
+    ],
+    [
+      'a secret Trunkflow sets itself',
+      'production: { secrets: [TRUNKFLOW_SHA] }',
+      'environments.production.secrets.0: `TRUNKFLOW_SHA` is set by Trunkflow on every deploy (PORT and TRUNKFLOW_*): use another name',
+    ],
+    [
       'a secret that is also a variable',
       'production: { variables: { A: x }, secrets: [A] }',
       'environments.production.secrets.0: `A` is both a variable and a secret: keep it in one of the two',

@@ -92,6 +92,21 @@ function variableNameProblem(name: string): string | null {
   return null;
 }
 
+/** Secret names: what `trunkflow env secret set` accepts, so every name a `secrets:` list gives can be set. */
+export const SECRET_NAME = /^[A-Z_][A-Z0-9_]*$/;
+export const SECRET_NAME_MAX = 128;
+
+/** Why `name` cannot be an environment secret's name, or null; the server, the CLI and trunkflow.yml share it. */
+export function secretNameProblem(name: string): string | null {
+  if (name.length > SECRET_NAME_MAX) {
+    return `the secret name is ${name.length} characters long: use at most ${SECRET_NAME_MAX}`;
+  }
+  if (!SECRET_NAME.test(name)) {
+    return `\`${name}\` is not a secret name: use upper-case letters, digits and _, not starting with a digit, like STRIPE_KEY`;
+  }
+  return variableNameProblem(name);
+}
+
 const variableValue = z
   .codec(
     z.union([z.string(), z.number(), z.boolean()], {
@@ -127,7 +142,7 @@ const secrets = z
   .superRefine((names, ctx) => {
     const seen = new Set<string>();
     names.forEach((name, index) => {
-      const problem = variableNameProblem(name);
+      const problem = secretNameProblem(name);
       if (problem !== null) ctx.addIssue({ code: 'custom', path: [index], message: problem });
       else if (seen.has(name))
         ctx.addIssue({ code: 'custom', path: [index], message: `\`${name}\` is listed twice: remove one` });
@@ -136,7 +151,7 @@ const secrets = z
   })
   .default(() => [])
   .describe(
-    'Names of the secrets the app is to get as environment variables. Only names: a value never goes in the repository. Setting values on the server (`trunkflow env secret set`) is not built yet, so today a deployed app gets none of them.',
+    'Names of the secrets this environment needs; a value never goes in the repository, it is set on the server with `trunkflow env secret set <env> <NAME>`. Every secret set for the environment reaches its commands as an environment variable; a run whose list names one with no value fails at checkout, saying how to set it. A preview gets only `preview` secrets.',
   );
 
 const urlPath = z.string().regex(/^\/\S*$/, {

@@ -12,8 +12,12 @@ export class SecretMask {
   private readonly values: string[];
 
   constructor(secrets: Readonly<Record<string, string>>) {
+    // Output is masked line by line, so a multi-line secret (a PEM key) is masked by each of its lines too.
+    const values = Object.values(secrets).flatMap((value) =>
+      value.includes('\n') ? [value, ...value.split(/\r?\n/)] : [value],
+    );
     // Longest first, so a secret that contains another is masked whole.
-    this.values = Object.values(secrets)
+    this.values = [...new Set(values)]
       .filter((value) => value.length >= MIN_MASKED_SECRET)
       .sort((a, b) => b.length - a.length);
   }

@@ -15,6 +15,7 @@ import { PipelineCommands } from './commands.js';
 import { ShaConfigs } from './definitions.js';
 import { PipelineEngine, type PipelineTransaction } from './engine.js';
 import { PipelineFlow, type PullLookup } from './flow.js';
+import type { PipelineRun } from './model.js';
 import { PreviewSweep } from './preview-sweep.js';
 import { PipelineSteps } from './steps.js';
 import { ReleaseSteps } from './steps-release.js';
@@ -28,6 +29,11 @@ export interface PipelineDependencies {
   pulls: PullLookup;
   pullAuthors: (projectId: string, numbers: readonly number[]) => Promise<string[]>;
   deployers: Deployers;
+  /**
+   * An environment's secrets, opened for one step of a run of that environment (a preview run asks
+   * for `preview`): never stored with the run, and masked in its output.
+   */
+  secrets: (project: Project, environment: PipelineRun['environment']) => Promise<Record<string, string>>;
   dataDir: string;
   baseEnv: BaseEnv;
   /** The server's public URL, for links in release notes and notifications. */
@@ -51,8 +57,7 @@ export interface PipelineFeature {
 
 export function createPipelineFeature(deps: PipelineDependencies): PipelineFeature {
   const configs = new ShaConfigs(deps.repositories);
-  // Environment secrets are not stored yet (`trunkflow env secret set` is still to come): none are passed.
-  const secrets = async () => ({});
+  const { secrets } = deps;
   const release = new ReleaseSteps({
     repositories: deps.repositories,
     store: deps.store,

@@ -57,7 +57,7 @@ export class PipelineSteps implements StepExecutor {
     const config = await this.deps.configs.environmentOf(project, run);
     switch (step.kind) {
       case 'checkout':
-        return this.checkout(context);
+        return (await this.missingSecrets(context, config)) ?? this.checkout(context);
       case 'install':
         return this.command(context, 'install', config.install === false ? null : config.install, config);
       case 'build':
@@ -83,6 +83,20 @@ export class PipelineSteps implements StepExecutor {
       default:
         return assertNever(step.kind, 'step kind');
     }
+  }
+
+  /** A run whose `secrets:` list names one with no value fails before anything runs, saying how to set it. */
+  private async missingSecrets(context: StepContext, config: EnvironmentConfig): Promise<StepResult | null> {
+    const { project, run } = context;
+    if (config.secrets.length === 0) return null;
+    const set = await this.deps.secrets(project, run.environment);
+    const missing = config.secrets.filter((name) => !Object.hasOwn(set, name));
+    if (missing.length === 0) return null;
+    const first = missing[0] as string;
+    return {
+      outcome: 'failed',
+      reason: `environments.${run.environment}.secrets in trunkflow.yml names ${missing.join(', ')}, with no value on the server: set ${missing.length === 1 ? 'it' : 'each'} with \`trunkflow env secret set ${run.environment} ${first} --project ${project.name}\` (the value on standard input)`,
+    };
   }
 
   private async checkout(context: StepContext): Promise<StepResult> {

@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   'pipeline.operate': 'developer',
   /** Add, list and remove a project's notification targets (they hold webhook URLs and secrets). */
   'notifications.manage': 'maintainer',
+  /** Set, list and remove a project's environment secrets (their names; values are never shown back). */
+  'secrets.manage': 'maintainer',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

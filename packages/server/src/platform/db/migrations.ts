@@ -8,6 +8,7 @@ import { projectVisibility } from './migrations/0005-project-visibility.js';
 import { jobs } from './migrations/0006-jobs.js';
 import { pipeline } from './migrations/0007-pipeline.js';
 import { notifications } from './migrations/0008-notifications.js';
+import { environmentSecrets } from './migrations/0009-environment-secrets.js';
 import type { DialectName } from './schema.js';
 
 /** A migration, or a function building one where the SQL differs by dialect. */
@@ -26,6 +27,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0006-jobs', jobs],
   ['0007-pipeline', pipeline],
   ['0008-notifications', notifications],
+  ['0009-environment-secrets', environmentSecrets],
 ];
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

@@ -279,6 +279,19 @@ export interface NotificationTargetsTable {
   last_delivery_error: string | null;
 }
 
+/** An environment's secrets (features/secrets); the value is sealed (platform/secrets), bound to project, environment and name. */
+export interface EnvironmentSecretsTable {
+  project_id: string;
+  /** `preview`, `staging` or `production`. */
+  environment: string;
+  name: string;
+  value_sealed: string;
+  created_at: string;
+  updated_at: string;
+  /** User name of who set it last. */
+  updated_by: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -302,4 +315,5 @@ export interface Database {
   incidents: IncidentsTable;
   pipeline_measurements: PipelineMeasurementsTable;
   notification_targets: NotificationTargetsTable;
+  environment_secrets: EnvironmentSecretsTable;
 }
