@@ -1,7 +1,7 @@
 // The files `trunkflow init` writes: a commented trunkflow.yml, a PR template and an example flags file.
 import { disabledFlagDefinition, USER_FLOW_PLACEHOLDER } from '@trunkflow/core';
 
-export const CONFIG_TEMPLATE = `# trunkflow.yml: the team's PR rules, checked by \`trunkflow check\` on every PR update, and
+const RULES_TEMPLATE = `# trunkflow.yml: the team's PR rules, checked by \`trunkflow check\` on every PR update, and
 # the environments a Trunkflow server deploys the app to.
 # Every key is optional; the values shown are the defaults. \`trunkflow config schema\` prints them all,
 # and \`trunkflow config docs\` is the reference.
@@ -53,7 +53,9 @@ rules:
   linked-task:
     pattern: "[A-Z][A-Z0-9]+-\\\\d+"
 
-# What a Trunkflow server deploys: only the environments written here. These are a Node app's:
+`;
+
+const ENVIRONMENTS_TEMPLATE = `# What a Trunkflow server deploys: only the environments written here. These are a Node app's:
 # \`npm ci\`, \`npm run build\` when package.json has a build script, then \`npm start\`, which must
 # listen on PORT and answer 2xx on /healthz. Commands are argument lists, never run by a shell.
 environments:
@@ -96,6 +98,18 @@ environments:
         #   failureCondition: result >= 0.05
         #   successCondition: result < 0.05
 `;
+
+/**
+ * The trunkflow.yml `init` writes. Without a package.json the folder holds no Node app yet, so the
+ * environments are written commented out: a server would otherwise try, and fail, to deploy it.
+ */
+export function configTemplate({ nodeApp }: { nodeApp: boolean }): string {
+  if (nodeApp) return `${RULES_TEMPLATE}${ENVIRONMENTS_TEMPLATE}`;
+  const commented = ENVIRONMENTS_TEMPLATE.replace(/^(?=.)/gm, '# ');
+  return `${RULES_TEMPLATE}# No package.json was here when \`trunkflow init\` ran, so nothing is deployed yet. Once
+# \`npm start\` runs the app, uncomment this section (remove one "# " from each line).
+${commented}`;
+}
 
 export const PR_TEMPLATE = `<!-- Title: a Conventional Commit, e.g. "feat(checkout): pay with a saved card (TF-12)". -->
 

@@ -34,7 +34,10 @@ describe('trunkflow init', () => {
 
   it('writes the three environments of a Node app, production watched by a monitoring window', () => {
     const target = repo();
-    expect(runCli(['init'], { cwd: target.dir }).status).toBe(0);
+    target.write('package.json', '{ "name": "shop", "scripts": { "start": "node server.js" } }\n');
+    const init = runCli(['init'], { cwd: target.dir });
+    expect(init.status).toBe(0);
+    expect(init.stdout).not.toContain('no package.json');
     const written = readFileSync(join(target.dir, 'trunkflow.yml'), 'utf8');
     expect(written).toMatch(/^environments:$/m);
     const validated = runCli(['config', 'validate'], { cwd: target.dir });
@@ -65,6 +68,25 @@ describe('trunkflow init', () => {
         (check: { provider: string }) => check.provider,
       ),
     ).toEqual(['http', 'logs', 'prometheus']);
+  });
+
+  it('comments the environments out where there is no package.json, so a server deploys nothing, and they load once uncommented', () => {
+    const target = repo();
+    const init = runCli(['init'], { cwd: target.dir });
+    expect(init.status).toBe(0);
+    expect(init.stdout).toContain('no package.json here: the environments in trunkflow.yml are commented out');
+    const written = readFileSync(join(target.dir, 'trunkflow.yml'), 'utf8');
+    expect(written).not.toMatch(/^environments:$/m);
+    const validated = runCli(['config', 'validate'], { cwd: target.dir });
+    expect(validated.status).toBe(0);
+    expect(JSON.parse(validated.stdout).environments).toEqual({});
+    // Remove one "# " from each line after the notice, as the notice says.
+    const notice = written.indexOf('# No package.json');
+    const section = written.slice(notice).split('\n').slice(2).join('\n');
+    target.write('trunkflow.yml', written.slice(0, notice) + section.replace(/^# /gm, ''));
+    const uncommented = runCli(['config', 'validate'], { cwd: target.dir });
+    expect(uncommented.stderr).toBe('');
+    expect(Object.keys(JSON.parse(uncommented.stdout).environments)).toEqual(['preview', 'staging', 'production']);
   });
 
   it('refuses to overwrite without --force and writes nothing', () => {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { CONFIG_FILE } from '../config-name.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { CONFIG_TEMPLATE, FLAGS_TEMPLATE, PR_TEMPLATE } from '../templates.js';
+import { configTemplate, FLAGS_TEMPLATE, PR_TEMPLATE } from '../templates.js';
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -20,15 +20,16 @@ export function registerInit(program: Command, io: CliIo): void {
   program
     .command('init')
     .description(
-      `Write a commented ${CONFIG_FILE}, .github/pull_request_template.md and an example flags.json in the current directory`,
+      `Write a commented ${CONFIG_FILE} (its environments commented out too when there is no package.json), .github/pull_request_template.md and an example flags.json in the current directory`,
     )
     .option(
       '--force',
       `overwrite ${CONFIG_FILE} and the PR template if they exist (an existing flags.json is always kept)`,
     )
     .action(async (options: { force?: boolean }) => {
+      const nodeApp = await exists(join(io.cwd, 'package.json'));
       const files = [
-        { path: join(io.cwd, CONFIG_FILE), content: CONFIG_TEMPLATE },
+        { path: join(io.cwd, CONFIG_FILE), content: configTemplate({ nodeApp }) },
         { path: join(io.cwd, '.github', 'pull_request_template.md'), content: PR_TEMPLATE },
       ];
       // The flags file holds the team's real flags once it exists: never replace it, not even with --force.
@@ -50,5 +51,10 @@ export function registerInit(program: Command, io: CliIo): void {
         io.stdout(`wrote ${relative(io.cwd, file.path)}\n`);
       }
       if (keepFlags) io.stdout('kept flags.json, which already exists\n');
+      if (!nodeApp) {
+        io.stdout(
+          `no package.json here: the environments in ${CONFIG_FILE} are commented out, so a server deploys nothing yet; uncomment them once \`npm start\` runs the app\n`,
+        );
+      }
     });
 }
