@@ -13,3 +13,4 @@ export * from './numbers.js';
 export * from './pipeline.js';
 export * from './projects.js';
 export * from './pulls.js';
+export * from './run-stream.js';

@@ -15,6 +15,7 @@ import { PipelineCommands } from './commands.js';
 import { ShaConfigs } from './definitions.js';
 import { PipelineEngine, type PipelineTransaction } from './engine.js';
 import { PipelineFlow, type PullLookup } from './flow.js';
+import { RunRetries } from './retry.js';
 import { PipelineSteps } from './steps.js';
 import { ReleaseSteps } from './steps-release.js';
 import type { PipelineStore } from './store.js';
@@ -40,6 +41,7 @@ export interface PipelineFeature {
   store: PipelineStore;
   engine: PipelineEngine;
   commands: PipelineCommands;
+  retries: RunRetries;
   flow: PipelineFlow;
   steps: PipelineSteps;
   /** Subscribes the flow's consumers; call at composition time, before the first append. */
@@ -120,6 +122,7 @@ export function createPipelineFeature(deps: PipelineDependencies): PipelineFeatu
     store: deps.store,
     engine,
     commands,
+    retries: new RunRetries({ engine, uow: deps.uow, pulls: deps.pulls }),
     flow: built,
     steps,
     subscribe: (consumers) => built.subscribe(consumers),
