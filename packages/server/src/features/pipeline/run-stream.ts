@@ -42,24 +42,43 @@ const PAGE = 500;
 
 const idOf = (cursor: Cursor) => `${cursor.log}-${cursor.output}`;
 
-/**
- * Transitions and lines read together go out in time order; at the same instant a step's start
- * comes before its lines and its end after them.
- */
-function rankOf(item: { transition: LoggedTransition } | { line: OutputLine }): [string, number, number] {
-  if ('line' in item) return [item.line.at, 1, item.line.id];
-  const { record, at, id } = item.transition;
-  return [at, record.to === 'running' ? 0 : 2, id];
-}
+type Item = { transition: LoggedTransition } | { line: OutputLine };
 
-function compareRanks(a: [string, number, number], b: [string, number, number]): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  if (a[1] !== b[1]) return a[1] - b[1];
-  return a[2] - b[2];
+/**
+ * Transitions and lines read together go out in time order, each kind keeping its own id order
+ * (a merge, never a sort, so the cursor only moves forward); at the same instant a step's start
+ * comes before the lines and any other transition after them.
+ */
+function merge(transitions: readonly LoggedTransition[], lines: readonly OutputLine[]): Item[] {
+  const items: Item[] = [];
+  let t = 0;
+  let l = 0;
+  while (t < transitions.length || l < lines.length) {
+    const transition = transitions[t];
+    const line = lines[l];
+    if (transition === undefined) {
+      items.push({ line: line as OutputLine });
+      l++;
+    } else if (line === undefined) {
+      items.push({ transition });
+      t++;
+    } else {
+      const first = transition.at !== line.at ? transition.at < line.at : transition.record.to === 'running';
+      if (first) {
+        items.push({ transition });
+        t++;
+      } else {
+        items.push({ line });
+        l++;
+      }
+    }
+  }
+  return items;
 }
 
 function transitionEvent(record: RunLogRecord, at: string): { name: 'step' | 'run'; data: unknown } {
-  if (record.subject === 'run') return { name: 'run', data: { from: record.from, to: record.to, reason: record.reason, at } };
+  if (record.subject === 'run')
+    return { name: 'run', data: { from: record.from, to: record.to, reason: record.reason, at } };
   return {
     name: 'step',
     data: {
@@ -131,11 +150,7 @@ export function registerRunStreamRoute(app: App, deps: RunStreamDependencies): v
           if (!run) return stream.close();
           const transitions = await deps.reads.logAfter(runId, cursor.log, PAGE);
           const lines = await deps.store.output(runId, cursor.output, PAGE);
-          const items = [
-            ...transitions.map((transition) => ({ transition })),
-            ...lines.map((line) => ({ line })),
-          ].sort((a, b) => compareRanks(rankOf(a), rankOf(b)));
-          for (const item of items) {
+          for (const item of merge(transitions, lines)) {
             if (!stream.open) return;
             if ('line' in item) {
               cursor.output = item.line.id;
