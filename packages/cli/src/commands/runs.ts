@@ -4,21 +4,12 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { connect } from '../client/connection.js';
 import type { TrunkflowClient } from '../client/http-client.js';
-import {
-  cancelRun,
-  getRun,
-  listRuns,
-  type Run,
-  type RunOutputLine,
-  type RunStep,
-  retryRun,
-  runOutput,
-} from '../client/pipeline-client.js';
+import { cancelRun, getRun, listRuns, type Run, type RunStep, retryRun, runOutput } from '../client/pipeline-client.js';
 import { MAX_RECONNECTS } from '../client/run-stream.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type FormatOptions, formatOption, printJson, shortSha, table } from '../output.js';
-import { followRun, formatLine, type LogOptions, stepLabel } from './run-follow.js';
+import { followRun, formatLine, type LogOptions } from './run-follow.js';
 
 interface ProjectOptions extends FormatOptions {
   project: string;
