@@ -37,7 +37,7 @@ export class RunRetries {
     }
     if (run.environment === 'preview' && run.kind !== 'destroy' && run.prNumber !== null) {
       const pull = await this.deps.pulls(project.id, run.prNumber);
-      if (!pull || pull.state !== 'open') {
+      if (pull?.state !== 'open') {
         throw new ConflictError(
           `PR #${run.prNumber} is ${pull?.state ?? 'gone'}: its preview is not deployed again; reopen the PR to get one`,
           { pr: run.prNumber, state: pull?.state ?? null },
