@@ -13,4 +13,5 @@ export * from './numbers.js';
 export * from './pipeline.js';
 export * from './projects.js';
 export * from './pulls.js';
+export * from './run-stream.js';
 export * from './secrets.js';

@@ -24,7 +24,7 @@ export const STEP_KIND_VALUES = [
   'rollback',
   'destroy',
 ] as const;
-export const RUN_TRIGGER_VALUES = ['pull_request', 'trunk', 'tag', 'manual', 'monitor', 'ttl'] as const;
+export const RUN_TRIGGER_VALUES = ['pull_request', 'trunk', 'tag', 'manual', 'monitor', 'ttl', 'retry'] as const;
 export const ENVIRONMENT_STATUS_VALUES = ['deploying', 'live', 'failed', 'destroyed'] as const;
 
 export const runStepSchema = z.object({

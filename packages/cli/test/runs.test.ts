@@ -84,10 +84,28 @@ interface Scenario {
   outputRequests: number;
   runReads: number;
   afters: number[];
+  /** Step transitions the stream sends (a tick may add some), as `event: step` data. */
+  transitions: Record<string, unknown>[];
+  /** The Last-Event-ID of each stream request (undefined: from the start). */
+  streamResumes: (string | undefined)[];
+  /** The first stream connection is cut after this many events, without an end. */
+  dropAfter?: number;
+  /** Every stream connection is cut before its first event. */
+  dropAlways?: boolean;
 }
 
 function scenario(of: Run, lines: OutputLine[], extra: Partial<Scenario> = {}): Scenario {
-  return { run: of, lines, pageSize: 2, outputRequests: 0, runReads: 0, afters: [], ...extra };
+  return {
+    run: of,
+    lines,
+    pageSize: 2,
+    outputRequests: 0,
+    runReads: 0,
+    afters: [],
+    transitions: [],
+    streamResumes: [],
+    ...extra,
+  };
 }
 
 interface Fake {
@@ -114,6 +132,52 @@ function send(response: ServerResponse, status: number, schema: z.ZodType, value
 
 function notFound(response: ServerResponse, message: string): void {
   send(response, 404, errorEnvelopeSchema, { error: { code: 'not_found', message } });
+}
+
+/**
+ * `GET …/stream` as features/pipeline/run-stream.ts sends it: each tick may add lines, transitions
+ * or end the run; ids are `<transitions sent>-<last line id>`, and Last-Event-ID resumes after both.
+ */
+function stream(found: Scenario, lastEventId: string | string[] | undefined, response: ServerResponse): void {
+  const resume = typeof lastEventId === 'string' ? lastEventId : undefined;
+  found.streamResumes.push(resume);
+  const [log = 0, output = 0] = (resume ?? '0-0').split('-').map(Number);
+  const cursor = { log, output };
+  const drop = found.dropAlways ? 0 : found.streamResumes.length === 1 ? found.dropAfter : undefined;
+  let sent = 0;
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  response.write(': connected\n\n');
+  const timer = setInterval(() => {
+    found.outputRequests++;
+    found.tick?.(found, found.outputRequests);
+    const terminal = ['succeeded', 'failed', 'canceled'].includes(found.run.status);
+    const events: string[] = [];
+    for (const [index, data] of found.transitions.entries()) {
+      if (index < cursor.log) continue;
+      cursor.log = index + 1;
+      events.push(`id: ${cursor.log}-${cursor.output}\nevent: step\ndata: ${JSON.stringify(data)}\n\n`);
+    }
+    for (const entry of found.lines.filter((candidate) => candidate.id > cursor.output)) {
+      cursor.output = entry.id;
+      events.push(`id: ${cursor.log}-${cursor.output}\nevent: output\ndata: ${JSON.stringify(entry)}\n\n`);
+    }
+    for (const event of events) {
+      if (drop !== undefined && sent >= drop) {
+        clearInterval(timer);
+        // Cut without an end event: what was written is flushed, as a proxy closing an idle stream would.
+        response.end();
+        return;
+      }
+      response.write(event);
+      sent++;
+    }
+    if (terminal) {
+      clearInterval(timer);
+      const end = { status: found.run.status, reason: found.run.reason };
+      response.end(`id: ${cursor.log}-${cursor.output}\nevent: end\ndata: ${JSON.stringify(end)}\n\n`);
+    }
+  }, 10);
+  response.on('close', () => clearInterval(timer));
 }
 
 /** The pipeline routes of packages/server/src/features/pipeline/routes.ts, answered from memory. */
@@ -160,6 +224,8 @@ async function fakeServer(): Promise<Fake> {
         const lines = found.lines.filter((entry) => entry.id > after).slice(0, Math.min(limit, found.pageSize));
         return send(response, 200, runOutputSchema, { lines, next: lines.at(-1)?.id ?? after, status });
       }
+      if (action === 'stream' && request.method === 'GET')
+        return stream(found, request.headers['last-event-id'], response);
       if (action === 'cancel' && request.method === 'POST') {
         if (found.run.status === 'queued' || found.run.status === 'running') {
           found.run = runSchema.parse({ ...found.run, status: 'canceled', reason: 'canceled by dana' });
@@ -382,8 +448,9 @@ describe('trunkflow runs logs', () => {
         '',
       ].join('\n'),
     );
-    // It went on asking while the run was running, and stopped at the first empty page after it ended.
-    expect(current.afters).toEqual([0, 2, 2, 3, 3, 4]);
+    // One stream, from the start; no polling of the output route.
+    expect(current.streamResumes).toEqual([undefined]);
+    expect(current.afters).toEqual([]);
     expect(result.err).toBe('');
   });
 
@@ -406,23 +473,71 @@ describe('trunkflow runs logs', () => {
     expect(result.err).toBe(`run ${STAGING_ID} ${status}: ${reason}\n`);
   });
 
-  it('--follow on a terminal says what a quiet run waits for; off a terminal it says nothing', async () => {
+  it('--follow on a terminal notes each step as it moves on stderr; off a terminal it says nothing', async () => {
     for (const color of [true, false]) {
       const fake = await fakeServer();
       const current = scenario(run({ id: STAGING_ID }), staged().slice(0, 1), {
-        // The run ends once the CLI has read it again for the step line, or after enough polls for one.
         tick: (state, count) => {
-          if (state.runReads > 1 || count >= 6) {
-            state.run = runSchema.parse({ ...state.run, status: 'succeeded' });
+          if (count === 2) {
+            state.transitions.push(
+              {
+                step: 2,
+                kind: 'build',
+                from: 'running',
+                to: 'succeeded',
+                attempts: 1,
+                reason: null,
+                at: '2026-03-10T12:00:09.000Z',
+              },
+              {
+                step: 3,
+                kind: 'deploy',
+                from: 'pending',
+                to: 'running',
+                attempts: 1,
+                reason: null,
+                at: '2026-03-10T12:00:09.000Z',
+              },
+            );
           }
+          if (count === 4) state.run = runSchema.parse({ ...state.run, status: 'succeeded' });
         },
       });
       fake.runs.set(STAGING_ID, current);
       const result = await cli(fake, ['runs', 'logs', STAGING_ID, '--project', PROJECT, '--follow'], { color });
       expect(result.code, result.err).toBe(0);
-      if (color) expect(result.err).toContain('… step 3 build is running');
-      else expect(result.err).toBe('');
+      if (color) {
+        expect(result.err).toContain('… step 3 build succeeded');
+        expect(result.err).toContain('… step 4 deploy running');
+      } else expect(result.err).toBe('');
     }
+  });
+
+  it('--follow resumes a dropped stream from the last event it got, printing every line once', async () => {
+    const fake = await fakeServer();
+    const current = scenario(run({ id: STAGING_ID }), staged(), {
+      dropAfter: 2,
+      tick: (state, count) => {
+        if (count >= 3) state.run = runSchema.parse({ ...state.run, status: 'succeeded' });
+      },
+    });
+    fake.runs.set(STAGING_ID, current);
+    const result = await cli(fake, ['runs', 'logs', STAGING_ID, '--project', PROJECT, '--follow']);
+    expect(result.code, result.err).toBe(0);
+    expect(current.streamResumes).toEqual([undefined, '0-2']);
+    expect(result.out.trimEnd().split('\n')).toHaveLength(5);
+    expect(result.out).toContain('[3 build] dist/index.js\t12 kB');
+  });
+
+  it('--follow gives up with exit 2 once the stream has dropped too often in a row', async () => {
+    const fake = await fakeServer();
+    const current = scenario(run({ id: STAGING_ID }), staged(), { dropAlways: true });
+    fake.runs.set(STAGING_ID, current);
+    const result = await cli(fake, ['runs', 'logs', STAGING_ID, '--project', PROJECT, '--follow']);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain(`lost the stream of run ${STAGING_ID} 5 times in a row`);
+    // The first try and five more, each from the start since no event ever came.
+    expect(current.streamResumes).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
   it("passes the server's 404 message through before reading any output", async () => {

@@ -15,6 +15,9 @@ import { NotificationService } from './features/notifications/service.js';
 import { createPipelineFeature, type PipelineFeature } from './features/pipeline/feature.js';
 import { SWEEP_PREVIEWS_CRON, SWEEP_PREVIEWS_JOB } from './features/pipeline/preview-sweep.js';
 import { registerPipelineRoutes } from './features/pipeline/routes.js';
+import { RunSignals, signallingOutput } from './features/pipeline/run-signals.js';
+import { registerRunStreamRoute } from './features/pipeline/run-stream.js';
+import { SqlRunStreamReads } from './features/pipeline/run-stream-reads.js';
 import { registerProjectRoutes } from './features/projects/routes.js';
 import { ProjectService } from './features/projects/service.js';
 import { createPullsFeature, type PullsFeature } from './features/pulls/feature.js';
@@ -180,8 +183,10 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   let baseUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   const proxy = createProxy({ mode: config.proxyMode, serverPort: () => listenPort, dataDir: config.dataDir, logger });
   const deployers = createDeployers({ dataDir: config.dataDir, proxy, baseEnv: config.childEnv, clock });
+  // Output stored by this process wakes its run streams at once (RunSignals); other replicas' by polling.
+  const runSignals = new RunSignals();
   const built = createPipelineFeature({
-    store: stores.pipeline,
+    store: signallingOutput(stores.pipeline, runSignals),
     uow,
     repositories,
     projects,
@@ -281,6 +286,14 @@ export async function createTrunkflow(deps: AppDependencies): Promise<Trunkflow>
   registerNotificationRoutes(http, notifications, projects);
   registerSecretRoutes(http, environmentSecrets, projects);
   registerPipelineRoutes(http, built, projects);
+  registerRunStreamRoute(http, {
+    store: built.store,
+    reads: new SqlRunStreamReads(db),
+    signals: runSignals,
+    hub,
+    projects,
+    tokens: auth,
+  });
   // Last, so no failure above leaves a runner going: jobs start running once the server is built.
   await jobs.start();
 

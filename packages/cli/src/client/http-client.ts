@@ -238,6 +238,35 @@ export class TrunkflowClient {
     return json as z.output<S>;
   }
 
+  /**
+   * Opens a server-sent-events stream (GET, no timeout: it lasts as long as the server sends); a
+   * refusal throws as `request` does. The caller reads the body and ends it with `signal`.
+   */
+  async openEventStream(path: string, lastEventId: string | undefined, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      authorization: `Bearer ${this.token}`,
+      ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+    };
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}${path}`, { headers, redirect: 'manual', signal });
+    } catch (error) {
+      throw this.transportError('GET', path, error);
+    }
+    if (response.status < 200 || response.status > 299) {
+      const text = await response.text().catch(() => '');
+      let json: unknown;
+      try {
+        json = text === '' ? null : JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw this.httpError('GET', path, response.status, json, text);
+    }
+    return response;
+  }
+
   private transportError(method: string, path: string, error: unknown): Error {
     const name = (error as { name?: unknown } | null)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {

@@ -51,6 +51,11 @@ export function cancelRun(client: TrunkflowClient, project: string, id: string):
   return client.request('POST', `${runPath(project, id)}/cancel`, runSchema, {});
 }
 
+/** Queues a new run of a failed or canceled run's environment, sha and PR (trigger `retry`). */
+export function retryRun(client: TrunkflowClient, project: string, id: string): Promise<Run> {
+  return client.request('POST', `${runPath(project, id)}/retry`, runSchema, {});
+}
+
 export async function listEnvironments(client: TrunkflowClient, project: string): Promise<Environment[]> {
   return (await client.request('GET', `/api/projects/${seg(project)}/environments`, environmentListSchema))
     .environments;

@@ -1,23 +1,15 @@
 // `trunkflow runs`: list pipeline runs, show one with its steps, print or follow its output, cancel it.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { stripVTControlCharacters } from 'node:util';
-import { assertNever, isRunTerminal } from '@trunkflow/core';
+import { assertNever } from '@trunkflow/core';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { connect } from '../client/connection.js';
 import type { TrunkflowClient } from '../client/http-client.js';
-import {
-  cancelRun,
-  getRun,
-  listRuns,
-  type Run,
-  type RunOutputLine,
-  type RunStep,
-  runOutput,
-} from '../client/pipeline-client.js';
+import { cancelRun, getRun, listRuns, type Run, type RunStep, retryRun, runOutput } from '../client/pipeline-client.js';
+import { MAX_RECONNECTS } from '../client/run-stream.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type FormatOptions, formatOption, printJson, shortSha, table } from '../output.js';
+import { followRun, formatLine, type LogOptions } from './run-follow.js';
 
 interface ProjectOptions extends FormatOptions {
   project: string;
@@ -25,14 +17,8 @@ interface ProjectOptions extends FormatOptions {
 
 /** The server's cap on `GET …/runs?limit`. */
 export const MAX_LIST_LIMIT = 500;
-/** How often `logs --follow` asks again once it has printed everything there is. */
-const FOLLOW_POLL_MS = 500;
 /** Lines per output request; the server's own default. */
 const OUTPUT_PAGE = 1000;
-/** After this long without a new line, a person at a terminal is told what the run is waiting on. */
-const QUIET_MS = 1000;
-/** While quiet, how often the run is read again for that step line. */
-const STEP_REFRESH_MS = 2000;
 /** A shell's convention for a command ended by Ctrl-C. */
 const INTERRUPTED_EXIT = 130;
 
@@ -85,8 +71,12 @@ export function stepSummary(steps: readonly RunStep[], color: boolean): string {
     .join(' ');
 }
 
-/** Steps are shown numbered from 1, as people count; the JSON keeps the API's `index`, from 0. */
-const stepLabel = (index: number, kind: string) => `${index + 1} ${kind}`;
+/** The run's first lines: what it deploys where, why, and when. */
+function describeHeader(io: CliIo, run: Run): string {
+  const colors = pc.createColors(io.color);
+  const pr = run.pr === null ? '' : ` (PR #${run.pr})`;
+  return `${colors.bold(`run ${run.id}: ${run.kind} ${run.name}${pr}`)}\nsha ${run.sha} · trigger ${run.trigger}${run.actor ? ` by ${run.actor}` : ''}\n`;
+}
 
 function describeRun(io: CliIo, project: string, run: Run): string {
   const colors = pc.createColors(io.color);
@@ -109,93 +99,25 @@ function describeRun(io: CliIo, project: string, run: Run): string {
   return `${out.join('\n')}\n${steps}\noutput: trunkflow runs logs ${run.id} --project ${project}\n`;
 }
 
-/** What a quiet run waits on, for the step line on a terminal. */
-function waitingOn(run: Run): string {
-  if (run.status === 'queued') return `run is queued: it starts when no earlier run on ${run.name} is under way`;
-  const step = run.steps.find((candidate) => candidate.status === 'running' || candidate.status === 'waiting');
-  if (step === undefined) return `run is ${run.status}`;
-  if (step.status === 'waiting') {
-    return `step ${stepLabel(step.index, step.kind)} is waiting for a person: ${step.reason ?? 'promote or abort it'}`;
-  }
-  return `step ${stepLabel(step.index, step.kind)} is running`;
-}
-
-/** Build tools colour and redraw their output: keep the text, never a terminal escape from the server. */
-function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  return stripVTControlCharacters(text).replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '');
-}
-
-export interface LogOptions {
-  format: 'text' | 'json';
-  timestamps: boolean;
-}
-
-function formatLine(io: CliIo, run: Run, line: RunOutputLine, options: LogOptions): string {
-  if (options.format === 'json') return `${JSON.stringify(line)}\n`;
-  const colors = pc.createColors(io.color);
-  const kind = run.steps.find((step) => step.index === line.step)?.kind ?? 'step';
-  const tag = line.stream === 'stdout' ? '' : line.stream === 'stderr' ? ' stderr' : ' trunkflow';
-  const prefix = `[${stepLabel(line.step, kind)}${tag}]`;
-  const painted = line.stream === 'stderr' ? colors.yellow(prefix) : colors.dim(prefix);
-  const time = options.timestamps ? `${line.at} ` : '';
-  return `${time}${painted} ${printable(line.line)}\n`;
-}
-
-/**
- * Prints the run's output from the start; with `follow`, keeps asking until the run has a final
- * status and every line is out. Returns the last status the server gave, or null when interrupted.
- */
+/** Prints the run's output there is so far, page by page. */
 async function printOutput(
   io: CliIo,
   client: TrunkflowClient,
   project: string,
   first: Run,
-  options: LogOptions & { follow: boolean },
-  stop: AbortSignal,
-): Promise<Run['status'] | null> {
-  const stopped = new Promise<null>((resolve) => stop.addEventListener('abort', () => resolve(null), { once: true }));
+  options: LogOptions,
+): Promise<void> {
   let run = first;
   let after = 0;
-  let lastLineAt = io.now().getTime();
-  let lastRefresh = 0;
-  let saidWaiting = '';
   for (;;) {
-    const page = await Promise.race([runOutput(client, project, run.id, after, OUTPUT_PAGE), stopped]);
-    if (page === null) return null;
+    const page = await runOutput(client, project, run.id, after, OUTPUT_PAGE);
     // A step that started after the run was first read is named from a fresh read.
     if (page.lines.some((line) => !run.steps.some((step) => step.index === line.step))) {
-      const fresh = await Promise.race([getRun(client, project, run.id), stopped]);
-      if (fresh === null) return null;
-      run = fresh;
+      run = await getRun(client, project, run.id);
     }
-    for (const line of page.lines) io.stdout(formatLine(io, run, line, options));
-    const final = isRunTerminal(page.status);
-    if (page.lines.length > 0) {
-      after = page.next;
-      lastLineAt = io.now().getTime();
-      saidWaiting = '';
-      // Read on at once while there is more to print; a server paging below our limit loses nothing.
-      if (!options.follow || final || page.lines.length >= OUTPUT_PAGE) continue;
-    } else {
-      // The status is read before the lines: a final status with no new line means the output is complete.
-      if (!options.follow || final) return page.status;
-      const now = io.now().getTime();
-      if (io.color && now - lastLineAt >= QUIET_MS && now - lastRefresh >= STEP_REFRESH_MS) {
-        lastRefresh = now;
-        const fresh = await Promise.race([getRun(client, project, run.id), stopped]);
-        if (fresh === null) return null;
-        run = fresh;
-        const waiting = waitingOn(run);
-        if (waiting !== saidWaiting) io.stderr(`${pc.createColors(io.color).dim(`… ${waiting}`)}\n`);
-        saidWaiting = waiting;
-      }
-    }
-    try {
-      await sleep(FOLLOW_POLL_MS, undefined, { signal: stop });
-    } catch {
-      return null;
-    }
+    for (const line of page.lines) io.stdout(formatLine(io, run.steps, line, options));
+    if (page.lines.length === 0) return;
+    after = page.next;
   }
 }
 
@@ -208,36 +130,46 @@ export async function printRunOutput(
   client: TrunkflowClient,
   project: string,
   run: Run,
-  options: LogOptions & { follow: boolean },
+  options: LogOptions & { follow: boolean; show?: 'logs' | 'steps' },
 ): Promise<void> {
+  if (!options.follow) return printOutput(io, client, project, run, options);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
   try {
-    const status = await printOutput(io, client, project, run, options, interrupt.signal);
-    if (status === null) {
+    const end = await followRun(
+      io,
+      client,
+      project,
+      run,
+      { ...options, show: options.show ?? 'logs' },
+      interrupt.signal,
+    );
+    if (end === null) {
       io.stderr(
         `stopped following run ${run.id}; it goes on: \`trunkflow runs view ${run.id} --project ${project}\`\n`,
       );
       return io.setExitCode(INTERRUPTED_EXIT);
     }
-    if (options.follow) {
-      // A script waits on the exit code, as it does on `pr checks`.
-      if (status !== 'succeeded' && options.format === 'text') {
-        const ended = await getRun(client, project, run.id);
-        io.stderr(`run ${run.id} ${ended.status}${ended.reason ? `: ${ended.reason}` : ''}\n`);
-      }
-      io.setExitCode(status === 'succeeded' ? 0 : 1);
+    // A script waits on the exit code, as it does on `pr checks`.
+    if (end.status !== 'succeeded' && options.format === 'text') {
+      io.stderr(`run ${run.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}\n`);
     }
+    io.setExitCode(exitCodeOf(end.status));
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
+/** What `--follow` exits with: 0 succeeded, 1 failed or canceled (the same as `deploy --follow`). */
+export function exitCodeOf(status: Run['status']): number {
+  return status === 'succeeded' ? 0 : 1;
+}
+
 export function registerRuns(program: Command, io: CliIo): void {
   const runs = program
     .command('runs')
-    .description('See pipeline runs (previews, staging, production), their steps and output; cancel one')
+    .description('See pipeline runs (previews, staging, production), their steps and output; cancel or retry one')
     .addHelpText(
       'after',
       `
@@ -245,8 +177,9 @@ A run is one deploy, rollback or destroy of one environment; its steps (checkout
 deploy, test, tag, monitor, …) run one at a time. A run's status is queued, running, succeeded,
 failed or canceled.
 
-Exit codes: 0 done, 1 the server refused (e.g. no such run) or \`runs logs --follow\` saw the run fail
-or be canceled, 2 bad usage, a bad token or an unreachable server, 130 interrupted with Ctrl-C.`,
+Exit codes: 0 done, 1 the server refused (e.g. no such run) or a followed run (\`--follow\` of logs,
+view and retry) failed or was canceled, 2 bad usage, a bad token, an unreachable server or a lost
+stream, 130 interrupted with Ctrl-C.`,
     );
 
   const runsCommand = (name: string, description: string) =>
@@ -287,8 +220,9 @@ Example:
       io.stdout(table(io, ['ID', 'ENV', 'KIND', 'STATUS', 'SHA', 'VERSION', 'STARTED', 'STEPS'], rows));
     });
 
-  runsCommand('view', 'Show a run with every step: status, attempts and reason')
+  runsCommand('view', 'Show a run with every step: status, attempts and reason; --follow watches it to the end')
     .argument('<id>', 'run id (from `trunkflow runs list`)')
+    .option('--follow', 'then watch its steps until the run has finished; exit 0 if it succeeded, 1 if not')
     .addOption(formatOption())
     .addHelpText(
       'after',
@@ -296,13 +230,33 @@ Example:
 Steps are numbered from 1 here; with --format json it prints the run as \`runs list\` shows each one,
 where step "index" counts from 0.
 
+With --follow it shows the run, then its steps as they move, from the run's live stream: on a
+terminal a step list redrawn in place (a spinner on the running step); off a terminal one line per
+change (\`step 3 build succeeded\`, then \`run succeeded\`); with --format json the run, then one JSON
+object per change (JSON Lines): {"event": "step", "step", "kind", "from", "to", "attempts", "reason",
+"at"} or {"event": "run", "from", "to", "reason", "at"}. Exit codes as \`runs logs --follow\`: 0 the run
+succeeded, 1 it failed or was canceled, 2 bad usage or a lost server, ${INTERRUPTED_EXIT} Ctrl-C.
+
 Example:
   trunkflow runs view 0b7e9c2e-1f4a-4c55-9d6e-3a2f1c8b7d10 --project shop`,
     )
-    .action(async (id: string, options: ProjectOptions, command: Command) => {
-      const run = await getRun(await connect(io, command), options.project, checkRunId(id, options.project));
-      if (options.format === 'json') return printJson(io, run);
-      io.stdout(describeRun(io, options.project, run));
+    .action(async (id: string, options: ProjectOptions & { follow?: boolean }, command: Command) => {
+      const client = await connect(io, command);
+      const run = await getRun(client, options.project, checkRunId(id, options.project));
+      if (options.format === 'json') {
+        if (!options.follow) return printJson(io, run);
+        io.stdout(`${JSON.stringify(run)}\n`);
+      } else if (!options.follow) {
+        return io.stdout(describeRun(io, options.project, run));
+      } else {
+        io.stdout(describeHeader(io, run));
+      }
+      await printRunOutput(io, client, options.project, run, {
+        format: options.format,
+        timestamps: false,
+        follow: true,
+        show: 'steps',
+      });
     });
 
   runsCommand('logs', "Print a run's output; --follow keeps printing until the run ends")
@@ -321,10 +275,15 @@ Each line is printed as \`[<step number> <step kind>] <text>\`, steps numbered f
 are removed. With --format json it prints one JSON object per line of output (JSON Lines):
   {"id", "step", "stream", "line", "at"}, "stream" being stdout, stderr or system, "step" from 0.
 
-Without --follow it prints the output there is so far and exits 0. With --follow it asks again every
-${FOLLOW_POLL_MS} ms until the run succeeded, failed or was canceled and its last line is out, then exits 0 if
-it succeeded and 1 if it failed or was canceled; on a terminal, a line on stderr says what a quiet
-run is waiting for. Ctrl-C stops following (exit ${INTERRUPTED_EXIT}); the run goes on.
+Without --follow it prints the output there is so far and exits 0. With --follow it reads the run's
+live stream (GET /api/projects/<p>/runs/<id>/stream): every line from the start, then each new line
+as it is stored, until the run has finished and its last line is out. A dropped connection is
+resumed where it stopped (Last-Event-ID), up to ${MAX_RECONNECTS} times in a row. On a terminal, a line on
+stderr notes each step as it starts and ends (a waiting step says what it waits for).
+
+Exit codes with --follow: 0 the run succeeded, 1 it failed or was canceled (the reason goes to
+stderr) or the server refused, 2 bad usage, a bad token, an unreachable server or a stream lost
+${MAX_RECONNECTS + 1} times in a row, ${INTERRUPTED_EXIT} Ctrl-C (the run goes on).
 
 Example:
   trunkflow runs logs 0b7e9c2e-1f4a-4c55-9d6e-3a2f1c8b7d10 --project shop --follow`,
@@ -342,6 +301,37 @@ Example:
         });
       },
     );
+
+  runsCommand('retry', 'Run a failed or canceled run again, as a new run of the same environment, sha and PR')
+    .argument('<id>', 'run id (from `trunkflow runs list`)')
+    .option('--follow', "then print the new run's output until it ends; exit 0 if it succeeded, 1 if not")
+    .addOption(formatOption())
+    .addHelpText(
+      'after',
+      `
+The new run has trigger "retry"; the old one stays as it ended. A queued, running or succeeded run
+is refused (exit 1), and so is a preview whose PR was closed or merged, or has moved on to a newer
+push. It needs the maintainer or developer role, as \`deploy\` and \`runs cancel\` do.
+
+It prints "queued run <id>: …" (with --format json, the new run, as \`runs view\` does). With --follow
+that line goes to stderr and the new run's output follows, with the exit codes of \`runs logs
+--follow\`: 0 it succeeded, 1 it failed or was canceled, 2 bad usage or a lost server, ${INTERRUPTED_EXIT} Ctrl-C.
+
+Example:
+  trunkflow runs retry 0b7e9c2e-1f4a-4c55-9d6e-3a2f1c8b7d10 --project shop --follow`,
+    )
+    .action(async (id: string, options: ProjectOptions & { follow?: boolean }, command: Command) => {
+      const client = await connect(io, command);
+      const run = await retryRun(client, options.project, checkRunId(id, options.project));
+      const said = `queued run ${run.id}: ${run.kind} ${run.name} at ${shortSha(run.sha)} (retry of ${id})\n`;
+      if (!options.follow) return options.format === 'json' ? printJson(io, run) : io.stdout(said);
+      if (options.format === 'text') io.stderr(said);
+      await printRunOutput(io, client, options.project, run, {
+        format: options.format,
+        timestamps: false,
+        follow: true,
+      });
+    });
 
   runsCommand('cancel', 'Cancel a queued or running run; a step already running finishes and its result is dropped')
     .argument('<id>', 'run id (from `trunkflow runs list`)')

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'conflict'
   | 'merge_conflict'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'unavailable';
 
 export class TrunkflowError extends Error {
@@ -51,6 +52,13 @@ export class ConflictError extends TrunkflowError {
   }
 }
 
+/** Too many of something at once (open streams): `details.limit` says how many are allowed. */
+export class TooManyRequestsError extends TrunkflowError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('too_many_requests', message, details);
+  }
+}
+
 /** A squash merge whose changes collide with trunk; `details.paths` lists the files. */
 export class MergeConflictError extends TrunkflowError {
   constructor(message: string, paths: string[]) {
@@ -66,5 +74,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   merge_conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   unavailable: 503,
 };

@@ -10,17 +10,12 @@ import { ValidationError } from '../../platform/errors.js';
 import type { EventHub } from '../../platform/events/event-hub.js';
 import type { DomainEvent, EventReader } from '../../platform/events/event-log.js';
 import { type App, requireActor } from '../../platform/http/app.js';
+import { openSse, sseEvent, type TokenRevocations } from '../../platform/http/sse.js';
 import type { ProjectService } from '../projects/service.js';
 
-function sse(event: DomainEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
+const sse = (event: DomainEvent) => sseEvent(event.id, event.type, event);
 
-/** What a stream needs of authentication: to end when its token is revoked. */
-export interface TokenRevocations {
-  onTokenRevoked(listener: (tokenId: string) => void): () => void;
-  isTokenActive(tokenId: string): Promise<boolean>;
-}
+export type { TokenRevocations };
 
 export function registerEventRoutes(
   app: App,
@@ -100,36 +95,9 @@ export function registerEventRoutes(
       const sees = await visibilityFilter(actor);
       const resumeFrom = request.headers['last-event-id'] ?? request.query.after;
       await refuseBeyondLast(resumeFrom, request.headers['last-event-id'] === undefined ? '?after=' : 'Last-Event-ID');
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      // One way out for all three ends: the client leaves, the socket breaks, or the hub stops.
-      let open = true;
-      const write = (chunk: string) => {
-        if (open && !raw.writableEnded && !raw.destroyed) raw.write(chunk);
-      };
-      const close = () => {
-        if (!open) return;
-        open = false;
-        clearInterval(heartbeat);
-        unsubscribe();
-        stopWatchingToken();
-        if (!raw.writableEnded) raw.end();
-      };
-      // A revoked token's streams end: at once for a revocation in this process, and at the next
-      // heartbeat for one made through another replica.
-      const tokenId = actor.tokenId;
-      const revoked = () => {
-        write(': token revoked; the stream ends\n\n');
-        close();
-      };
-      const stopWatchingToken =
-        tokenId === undefined ? () => {} : tokens.onTokenRevoked((id) => id === tokenId && revoked());
+      const stream = openSse(reply, { heartbeatMs: 15_000, tokenId: actor.tokenId, tokens });
+      const { write } = stream;
+      const close = () => stream.close();
       // Listen first and buffer, then replay from the log, so nothing falls between the two.
       let lastSent = resumeFrom ?? hub.position;
       const buffered: DomainEvent[] = [];
@@ -139,25 +107,11 @@ export function registerEventRoutes(
         lastSent = event.id;
         if (sees(event)) write(sse(event));
       };
-      const heartbeat = setInterval(() => {
-        write(': keep-alive\n\n');
-        if (tokenId !== undefined) {
-          tokens.isTokenActive(tokenId).then(
-            (active) => active || revoked(),
-            () => {},
-          );
-        }
-      }, 15_000);
-      heartbeat.unref();
-      const unsubscribe = hub.subscribe((event) => (replaying ? buffered.push(event) : send(event)), projectId, close);
-      raw.on('close', close);
-      raw.on('error', close);
-      // A client gone while the project was looked up closed before these listeners existed.
-      if (raw.destroyed) close();
+      stream.onClose(hub.subscribe((event) => (replaying ? buffered.push(event) : send(event)), projectId, close));
       write(': connected\n\n');
       try {
         if (resumeFrom !== undefined) {
-          while (open) {
+          while (stream.open) {
             const page = await log.listAfter(lastSent, { projectId, limit: 500 });
             for (const event of page) send(event);
             if (page.length < 500) break;

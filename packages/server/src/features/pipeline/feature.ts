@@ -17,6 +17,7 @@ import { PipelineEngine, type PipelineTransaction } from './engine.js';
 import { PipelineFlow, type PullLookup } from './flow.js';
 import type { PipelineRun } from './model.js';
 import { PreviewSweep } from './preview-sweep.js';
+import { RunRetries } from './retry.js';
 import { PipelineSteps } from './steps.js';
 import { ReleaseSteps } from './steps-release.js';
 import type { PipelineStore } from './store.js';
@@ -47,6 +48,7 @@ export interface PipelineFeature {
   store: PipelineStore;
   engine: PipelineEngine;
   commands: PipelineCommands;
+  retries: RunRetries;
   flow: PipelineFlow;
   steps: PipelineSteps;
   /** The preview TTL sweep, run by the recurring `pipeline.sweep-previews` job. */
@@ -137,6 +139,7 @@ export function createPipelineFeature(deps: PipelineDependencies): PipelineFeatu
     store: deps.store,
     engine,
     commands,
+    retries: new RunRetries({ engine, uow: deps.uow, pulls: deps.pulls }),
     flow: built,
     steps,
     sweep,

@@ -3,7 +3,7 @@ import type { EnvironmentKind, RunState, TriggerKind } from '@trunkflow/core';
 import { ValidationError } from '../../platform/errors.js';
 
 /** What started a run; stable strings, part of the API. */
-export const RUN_TRIGGERS = ['pull_request', 'trunk', 'tag', 'manual', 'monitor', 'ttl'] as const;
+export const RUN_TRIGGERS = ['pull_request', 'trunk', 'tag', 'manual', 'monitor', 'ttl', 'retry'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export interface PipelineRun {

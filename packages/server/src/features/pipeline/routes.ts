@@ -22,6 +22,7 @@ import type { Project, ProjectService } from '../projects/service.js';
 import type { PipelineCommands } from './commands.js';
 import type { PipelineEngine } from './engine.js';
 import type { EnvironmentRecord, PipelineRun, ReleaseRecord } from './model.js';
+import type { RunRetries } from './retry.js';
 import type { PipelineStore } from './store.js';
 
 const EMPTY_BODY_LIMIT = 4096;
@@ -72,7 +73,7 @@ export function presentRelease(release: ReleaseRecord): Release {
 
 export function registerPipelineRoutes(
   app: App,
-  pipeline: { store: PipelineStore; engine: PipelineEngine; commands: PipelineCommands },
+  pipeline: { store: PipelineStore; engine: PipelineEngine; commands: PipelineCommands; retries: RunRetries },
   projects: ProjectService,
 ): void {
   const scope = projectScope(projects);
@@ -149,6 +150,26 @@ export function registerPipelineRoutes(
     async (request) => {
       const { actor, project } = await scope(request, request.params.project, 'pipeline.operate');
       return presentRun(await pipeline.engine.cancel(await runOf(project, request.params.id), actor.name));
+    },
+  );
+
+  app.post(
+    '/api/projects/:project/runs/:id/retry',
+    {
+      config: { permission: 'pipeline.operate', projectScoped: true },
+      bodyLimit: EMPTY_BODY_LIMIT,
+      schema: {
+        summary:
+          'Run a failed or canceled run again: a new run (trigger `retry`) of the same environment, sha and PR; answers the queued run',
+        params: runParamsSchema,
+        body: runActionBodySchema,
+        response: { 201: runSchema },
+      },
+    },
+    async (request, reply) => {
+      const { actor, project } = await scope(request, request.params.project, 'pipeline.operate');
+      const run = await pipeline.retries.retry(project, actor, await runOf(project, request.params.id));
+      return reply.status(201).send(presentRun(run));
     },
   );
 
