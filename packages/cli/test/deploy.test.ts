@@ -340,6 +340,39 @@ describe('trunkflow deploy, releases, promote, rollback and abort on a real serv
     expect(text.status).toBe(1);
   }, 90_000);
 
+  it('runs logs --follow replays a failed run and exits 1; runs retry --follow runs it again as a new run; a succeeded run is refused', async () => {
+    const failed = (await runs()).find((run) => run.environment === 'staging' && run.status === 'failed');
+    if (!failed) throw new Error('the test before leaves a failed staging run');
+    const logs = await tf('runs', 'logs', failed.id, '--follow');
+    expect(logs.stdout).toMatch(/^\[1 checkout trunkflow\] checking out /m);
+    expect(logs.stderr).toMatch(new RegExp(`^run ${failed.id} failed: `, 'm'));
+    expect(logs.status).toBe(1);
+
+    const retried = await tf('runs', 'retry', failed.id, '--follow');
+    const id = /^queued run ([0-9a-f-]{36}): deploy staging at [0-9a-f]{7} \(retry of ([0-9a-f-]{36})\)$/m.exec(
+      retried.stderr,
+    );
+    expect(id?.[2], retried.stderr).toBe(failed.id);
+    expect(id?.[1]).not.toBe(failed.id);
+    expect(retried.stdout).toMatch(/^\[1 checkout trunkflow\] checking out /m);
+    expect(retried.status).toBe(1);
+    expect(await json<ApiRun>('runs', 'view', id?.[1] ?? '')).toMatchObject({
+      environment: 'staging',
+      kind: 'deploy',
+      status: 'failed',
+      trigger: 'retry',
+      actor: 'admin',
+    });
+    // The old run stays as it ended.
+    expect(await json<ApiRun>('runs', 'view', failed.id)).toMatchObject({ status: 'failed', trigger: failed.trigger });
+
+    const succeeded = (await runs()).find((run) => run.status === 'succeeded' && run.kind === 'deploy');
+    if (!succeeded) throw new Error('earlier tests leave a succeeded deploy');
+    const refused = await tf('runs', 'retry', succeeded.id);
+    expect(refused.stderr).toContain(`run ${succeeded.id} succeeded: there is nothing to retry`);
+    expect(refused.status).toBe(1);
+  }, 90_000);
+
   it('deploy without --follow prints the queued run; a ref that was never pushed is bad usage', async () => {
     const queued = await tf('deploy', 'production', '--ref', 'v0.0.1', '--format', 'json');
     expect(queued.status, queued.stderr).toBe(0);
