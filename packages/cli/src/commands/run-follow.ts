@@ -35,12 +35,16 @@ export function formatLine(io: CliIo, steps: readonly RunStep[], line: RunOutput
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const SPIN_MS = 120;
 
-function mark(step: RunStep, frame: number, colors: ReturnType<typeof pc.createColors>): string {
+/**
+ * One mark per step status. With a spinner frame it is the live step list's (a spinner while running,
+ * a dot while pending); without, the one-line summary's (`checkout ✓ install ✓ build … deploy`).
+ */
+export function stepMark(step: RunStep, colors: ReturnType<typeof pc.createColors>, frame?: number): string {
   switch (step.status) {
     case 'pending':
-      return colors.dim('·');
+      return frame === undefined ? '' : colors.dim('·');
     case 'running':
-      return colors.yellow(SPINNER[frame % SPINNER.length] as string);
+      return colors.yellow(frame === undefined ? '…' : (SPINNER[frame % SPINNER.length] as string));
     case 'waiting':
       return colors.yellow('?');
     case 'succeeded':
@@ -88,7 +92,7 @@ export async function followRun(
   const draw = () => {
     const rows = steps.map((step) => {
       const why = step.reason && step.status !== 'running' ? colors.dim(` ${printable(step.reason)}`) : '';
-      return `  ${mark(step, frame, colors)} ${stepLabel(step.index, step.kind)}${why}\n`;
+      return `  ${stepMark(step, colors, frame)} ${stepLabel(step.index, step.kind)}${why}\n`;
     });
     // Up over the last drawing, clear it, and draw again.
     io.stdout(`${drawn > 0 ? `\u001b[${drawn}A\u001b[0J` : ''}${rows.join('')}`);

@@ -1,5 +1,4 @@
-// `trunkflow runs`: list pipeline runs, show one with its steps, print or follow its output, cancel it.
-import { assertNever } from '@trunkflow/core';
+// `trunkflow runs`: list pipeline runs, show one with its steps, print or follow its output, cancel or retry it.
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { connect } from '../client/connection.js';
@@ -9,7 +8,7 @@ import { MAX_RECONNECTS } from '../client/run-stream.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { type FormatOptions, formatOption, printJson, shortSha, table } from '../output.js';
-import { followRun, formatLine, type LogOptions } from './run-follow.js';
+import { followRun, formatLine, type LogOptions, stepMark } from './run-follow.js';
 
 interface ProjectOptions extends FormatOptions {
   project: string;
@@ -37,28 +36,6 @@ function checkRunId(value: string, project: string): string {
     throw new UsageError(`run id "${value}" is not valid: use an id from \`trunkflow runs list --project ${project}\``);
   }
   return value;
-}
-
-/** One mark per step status, so a row reads like `checkout ✓ install ✓ build … deploy`. */
-function stepMark(step: RunStep, colors: ReturnType<typeof pc.createColors>): string {
-  switch (step.status) {
-    case 'pending':
-      return '';
-    case 'running':
-      return colors.yellow('…');
-    case 'waiting':
-      return colors.yellow('?');
-    case 'succeeded':
-      return colors.green('✓');
-    case 'failed':
-      return colors.red('✗');
-    case 'skipped':
-      return colors.dim('-');
-    case 'canceled':
-      return colors.dim('⊘');
-    default:
-      return assertNever(step.status, 'step status');
-  }
 }
 
 export function stepSummary(steps: readonly RunStep[], color: boolean): string {
