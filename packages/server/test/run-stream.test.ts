@@ -318,9 +318,11 @@ describe.each(testDatabases())('run stream and retry on $name', (kind) => {
 
   it('retries a failed run as a new run with trigger retry, and refuses what cannot be retried', async () => {
     writeFileSync(`${gate}.fail`, '');
+    // The gate closed, so the deploy waits for it while the run is running (and cannot end unseen).
+    rmSync(gate, { force: true });
     const sha = await pushMain('CHANGES.md');
     const failing = await stagingRunOf(sha);
-    // Running (its deploy waits on the gate, still there): refused.
+    // Running: refused.
     await until(
       'the run to start',
       async () => (await api<ApiRun>('GET', `/api/projects/shop/runs/${failing.id}`)).body,
@@ -329,6 +331,8 @@ describe.each(testDatabases())('run stream and retry on $name', (kind) => {
     const early = await api<{ error: { message: string } }>('POST', `/api/projects/shop/runs/${failing.id}/retry`);
     expect(early.status).toBe(409);
     expect(early.body.error.message).toContain('only a failed or canceled run can be retried');
+    // Open the gate: with `<gate>.fail` there, the deploy fails.
+    writeFileSync(gate, '');
     const stream = await open(`/api/projects/shop/runs/${failing.id}/stream`);
     await stream.until('the end', (reader) => reader.ended);
     expect(stream.events.at(-1)).toMatchObject({ event: 'end', data: { status: 'failed' } });
@@ -358,7 +362,7 @@ describe.each(testDatabases())('run stream and retry on $name', (kind) => {
     );
     expect(done.status).toBe('succeeded');
     expect((await api<ApiRun>('GET', `/api/projects/shop/runs/${failing.id}`)).body.status).toBe('failed');
-  });
+  }, 150_000);
 
   it('refuses to retry the preview of a closed PR', async () => {
     writeFileSync(`${gate}.fail`, '');
